@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DuckSink } from '../sink/duckdb.js';
+import { DEFAULT_FLOW_OPTIONS, type FlowOptions } from '../flow/options.js';
+import { ingestCapture, type IngestSummary } from '../pipeline/ingest.js';
+import { VERSION } from '../version.js';
+import { captureInfo } from './info.js';
+import { ProgressLine } from './progress.js';
+import { bytes, csvField, si, table } from './format.js';
+import { printDbSummary } from './summary.js';
+import { readStdinText } from './stdin.js';
+
+/** Exit codes: 0 success, 1 some input was bad (the rest still ingested), 2 usage error. */
+const EXIT_BAD_INPUT = 1;
+const EXIT_USAGE = 2;
+
+function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected a whole number, got '${v}'`);
+    const n = Number(v);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`);
+    return n;
+  };
+}
+
+function secondsArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got '${v}'`);
+  return n;
+}
+
+interface IngestCliOptions {
+  db: string; splt: number; tcpTimeout: number; udpTimeout: number; icmpTimeout: number; activeTimeout: number;
+  maxFlows: number; replace: boolean; quiet: boolean; summary: boolean;
+}
+
+function describe(s: IngestSummary): string {
+  if (s.action === 'skipped') return `${s.path}: already ingested as capture ${s.captureId} (same content); skipped (use --replace to ingest it again)`;
+  const rate = s.seconds > 0 ? `${si(s.packets / s.seconds)} pkt/s` : '';
+  const head = `${s.path}: ${s.status}${s.action === 'replaced' ? ' (replaced)' : ''}, capture ${s.captureId}, ${s.format}, ${si(s.packets)} packets, ${bytes(s.bytes)}, ${si(s.flows)} flows`;
+  const tail = `${s.anomalies} anomalies, ${si(s.l2Packets)} non-IP packets, ${s.seconds.toFixed(2)} s (${s.cpuSeconds.toFixed(2)} CPU s) ${rate}`;
+  return `${head}; ${tail}`;
+}
+
+async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number> {
+  const flow: FlowOptions = {
+    ...DEFAULT_FLOW_OPTIONS,
+    splt: o.splt, tcpIdleSec: o.tcpTimeout, udpIdleSec: o.udpTimeout, otherIdleSec: o.icmpTimeout,
+    activeSec: o.activeTimeout, maxFlows: o.maxFlows,
+  };
+  if (inputs.filter((p) => p === '-').length > 1) {
+    process.stderr.write('onpath: stdin (-) can be given only once\n');
+    return EXIT_USAGE;
+  }
+  const sink = await DuckSink.open(o.db);
+  let exit = 0;
+  try {
+    for (const path of inputs) {
+      const progress = new ProgressLine(!o.quiet && process.stderr.isTTY === true);
+      let s: IngestSummary;
+      try {
+        s = await ingestCapture(path, sink, { flow, replace: o.replace, onProgress: (p) => progress.update(p) });
+      } catch (e) {
+        progress.done();
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') {
+          process.stderr.write(`onpath: ${path}: cannot read: ${err.message}\n`);
+          exit = EXIT_BAD_INPUT;
+          continue;
+        }
+        throw e;
+      }
+      progress.done();
+      if (s.status !== 'complete') {
+        process.stderr.write(`onpath: ${path}: at byte ${s.errorOffset}: ${s.error}` +
+          (s.packets > 0 ? ` (kept the ${s.packets} packets before it, status ${s.status})` : '') + '\n');
+        exit = EXIT_BAD_INPUT;
+      }
+      if (!o.quiet) process.stdout.write(describe(s) + '\n');
+    }
+    if (!o.quiet && o.summary) await printDbSummary(sink, o.db);
+  } finally {
+    sink.close();
+  }
+  return exit;
+}
+
+async function runSql(query: string | undefined, o: { db: string; csv?: boolean; json?: boolean }): Promise<number> {
+  const sql = query ?? (await readStdinText());
+  if (!sql.trim()) { process.stderr.write('onpath sql: no query given (pass it as an argument or on stdin)\n'); return EXIT_USAGE; }
+  const sink = await DuckSink.open(o.db);
+  try {
+    let r;
+    try { r = await sink.query(sql); } catch (e) {
+      process.stderr.write(`onpath sql: ${(e as Error).message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if (o.json) {
+      process.stdout.write(JSON.stringify(r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])))) + '\n');
+    } else if (o.csv) {
+      process.stdout.write([r.columns.map(csvField).join(','), ...r.rows.map((row) => row.map(csvField).join(','))].join('\n') + '\n');
+    } else if (r.columns.length > 0) {
+      process.stdout.write(table(r.columns, r.rows) + '\n');
+    }
+  } finally {
+    sink.close();
+  }
+  return 0;
+}
+
+async function runInfo(paths: string[], o: { json?: boolean }): Promise<number> {
+  let exit = 0;
+  const all = [];
+  for (const path of paths) {
+    let info;
+    try { info = await captureInfo(path); } catch (e) {
+      process.stderr.write(`onpath: ${path}: cannot read: ${(e as Error).message}\n`);
+      exit = EXIT_BAD_INPUT;
+      continue;
+    }
+    if (info.status !== 'complete') {
+      process.stderr.write(`onpath: ${path}: at byte ${info.errorOffset}: ${info.error}\n`);
+      exit = EXIT_BAD_INPUT;
+    }
+    if (o.json) { all.push(info); continue; }
+    const lines: [string, string][] = [
+      ['File', info.path], ['Format', info.format], ['Link types', info.linktypes.join(', ') || '-'],
+      ['Packets', String(info.packets)], ['Wire bytes', String(info.bytes)], ['Captured bytes', String(info.capturedBytes)],
+      ['Cut by snaplen', String(info.cutBySnaplen)], ['Snaplen', info.snaplen === null ? '-' : String(info.snaplen)],
+      ['First packet', info.first ?? '-'], ['Last packet', info.last ?? '-'],
+      ['Duration', info.durationSec === null ? '-' : `${info.durationSec.toFixed(9)} s`],
+      ['File size', String(info.size)], ['SHA-256', info.sha256], ['Status', info.status],
+    ];
+    if (info.isb.ifRecv !== null || info.isb.ifDrop !== null) lines.push(['ISB received/dropped', `${info.isb.ifRecv ?? '-'} / ${info.isb.ifDrop ?? '-'}`]);
+    process.stdout.write(lines.map(([k, v]) => `${(k + ':').padEnd(22)}${v}`).join('\n') + '\n\n');
+  }
+  if (o.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
+  return exit;
+}
+
+async function runExport(o: { db: string; to: string; format: 'parquet' | 'csv' }): Promise<number> {
+  const sink = await DuckSink.open(o.db);
+  try {
+    const files = await sink.exportAll(o.to, o.format);
+    for (const f of files) process.stdout.write(f + '\n');
+  } finally {
+    sink.close();
+  }
+  return 0;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program.name('onpath').description('What an on-path observer at an exchange point sees: packet captures into DuckDB').version(VERSION);
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program.command('ingest')
+    .description('decode pcap/pcapng captures (or - for stdin; gzip detected) into flow records')
+    .argument('<capture...>', 'capture files, or - for stdin')
+    .option('--db <path>', 'DuckDB file', 'onpath.duckdb')
+    .option('--splt <n>', 'sizes and gaps of the first N packets per flow (0 = off)', intArg(0, 255), DEFAULT_FLOW_OPTIONS.splt)
+    .option('--tcp-timeout <sec>', 'TCP idle timeout, capture time', secondsArg, DEFAULT_FLOW_OPTIONS.tcpIdleSec)
+    .option('--udp-timeout <sec>', 'UDP idle timeout', secondsArg, DEFAULT_FLOW_OPTIONS.udpIdleSec)
+    .option('--icmp-timeout <sec>', 'ICMP and other protocols idle timeout', secondsArg, DEFAULT_FLOW_OPTIONS.otherIdleSec)
+    .option('--active-timeout <sec>', 'longest a flow runs before it is written and restarted', secondsArg, DEFAULT_FLOW_OPTIONS.activeSec)
+    .option('--max-flows <n>', 'flows held at once; past it the oldest idle flows are evicted', intArg(1, 1 << 26), DEFAULT_FLOW_OPTIONS.maxFlows)
+    .option('--replace', 'ingest a capture again even if the same content is in the DB (replaces it)', false)
+    .option('--no-summary', 'do not print the database summary at the end')
+    .option('-q, --quiet', 'print errors only', false)
+    .action(async (inputs: string[], o: IngestCliOptions) => setExit(await runIngest(inputs, o)));
+
+  program.command('sql')
+    .description('run SQL against the database (query as argument or on stdin)')
+    .argument('[query]')
+    .option('--db <path>', 'DuckDB file', 'onpath.duckdb')
+    .addOption(new Option('--csv', 'CSV output').conflicts('json'))
+    .option('--json', 'JSON output (array of objects)')
+    .action(async (q: string | undefined, o: { db: string; csv?: boolean; json?: boolean }) => setExit(await runSql(q, o)));
+
+  program.command('info')
+    .description('container facts of captures, no database (like capinfos)')
+    .argument('<capture...>')
+    .option('--json', 'JSON output')
+    .action(async (paths: string[], o: { json?: boolean }) => setExit(await runInfo(paths, o)));
+
+  program.command('export')
+    .description('write every table to files for other engines')
+    .option('--db <path>', 'DuckDB file', 'onpath.duckdb')
+    .requiredOption('--to <dir>', 'output directory')
+    .addOption(new Option('--format <fmt>', 'file format').choices(['parquet', 'csv']).default('parquet'))
+    .action(async (o: { db: string; to: string; format: 'parquet' | 'csv' }) => setExit(await runExport(o)));
+  return program;
+}
+
+async function main(): Promise<void> {
+  let code = 0;
+  const program = buildProgram((c) => { code = c; });
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    process.stderr.write(`onpath: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 70;
+    return;
+  }
+  process.exitCode = code;
+}
+
+await main();

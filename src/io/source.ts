@@ -1,0 +1,57 @@
+import { createReadStream } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Raw bytes of a capture (file or stdin), hashed and counted as they pass. */
+export interface RawSource {
+  chunks: AsyncIterable<Uint8Array>;
+  /** Bytes read so far (compressed bytes for gzip). */
+  readonly bytesRead: number;
+  /** Hex SHA-256 of all bytes read; complete once `chunks` is exhausted. */
+  digest(): string;
+  gzip: boolean;
+}
+
+export function openRaw(path: string): AsyncIterable<Uint8Array> {
+  if (path === '-') return process.stdin;
+  return createReadStream(path, { highWaterMark: CHUNK_BYTES });
+}
+
+/**
+ * Counts and hashes raw bytes, detects gzip by its magic (1f 8b) and decompresses as a
+ * stream. Returns decompressed chunks; a gzip stream that ends early raises an Error
+ * with code 'Z_BUF_ERROR' (mapped to a truncation by the caller).
+ */
+export async function openSource(path: string): Promise<RawSource> {
+  const hash: Hash = createHash('sha256');
+  let bytesRead = 0;
+  const raw = openRaw(path)[Symbol.asyncIterator]();
+  const first = await raw.next();
+  const firstChunk: Uint8Array | null = first.done ? null : (first.value as Uint8Array);
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    if (firstChunk) { hash.update(firstChunk); bytesRead += firstChunk.length; yield firstChunk; }
+    if (first.done) return;
+    for (;;) {
+      const r = await raw.next();
+      if (r.done) return;
+      const c = r.value as Uint8Array;
+      hash.update(c);
+      bytesRead += c.length;
+      yield c;
+    }
+  }
+  const gzip = firstChunk !== null && firstChunk.length >= 2 && firstChunk[0] === 0x1f && firstChunk[1] === 0x8b;
+  let digest: string | null = null;
+  const src: RawSource = {
+    gzip,
+    get bytesRead() { return bytesRead; },
+    digest() { if (digest === null) digest = hash.digest('hex'); return digest; },
+    chunks: gzip
+      ? Readable.from(counted(), { objectMode: false }).pipe(createGunzip({ chunkSize: CHUNK_BYTES }))
+      : counted(),
+  };
+  return src;
+}

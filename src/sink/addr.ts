@@ -1,0 +1,140 @@
+/**
+ * Address and MAC text, made at the sink edge from the FlowBatch word layout:
+ * an address is 4 big-endian u32 words, IPv4 stored IPv4-mapped ([0, 0, 0xffff, v4]).
+ */
+
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Dotted quad of one u32 word. */
+export function ipv4Text(w: number): string {
+  return `${w >>> 24}.${(w >>> 16) & 0xff}.${(w >>> 8) & 0xff}.${w & 0xff}`;
+}
+
+/** True when the 4 words at `off` hold an IPv4-mapped address (::ffff:0:0/96). */
+export function isV4Mapped(words: Uint32Array, off: number): boolean {
+  return words[off] === 0 && words[off + 1] === 0 && words[off + 2] === 0x0000ffff;
+}
+
+/**
+ * RFC 5952 text of the 16-byte address at `off`: lowercase, no leading zeros, the
+ * longest run of two or more zero groups (the first on a tie) as '::', and mixed
+ * notation for IPv4-mapped addresses (section 5).
+ */
+export function ipv6Text(words: Uint32Array, off: number): string {
+  if (isV4Mapped(words, off)) return `::ffff:${ipv4Text(words[off + 3]!)}`;
+  const g = new Array<number>(8);
+  for (let k = 0; k < 4; k++) {
+    const w = words[off + k]!;
+    g[2 * k] = w >>> 16;
+    g[2 * k + 1] = w & 0xffff;
+  }
+  let bestAt = -1, bestLen = 1, runAt = -1;
+  for (let i = 0; i <= 8; i++) {
+    if (i < 8 && g[i] === 0) {
+      if (runAt < 0) runAt = i;
+    } else if (runAt >= 0) {
+      if (i - runAt > bestLen) { bestAt = runAt; bestLen = i - runAt; }
+      runAt = -1;
+    }
+  }
+  const hex = (from: number, to: number): string => g.slice(from, to).map((x) => x.toString(16)).join(':');
+  if (bestAt < 0) return hex(0, 8);
+  return `${hex(0, bestAt)}::${hex(bestAt + bestLen, 8)}`;
+}
+
+/** Canonical text: dotted quad when `ipVersion` is 4, RFC 5952 otherwise. */
+export function addrText(words: Uint32Array, off: number, ipVersion: number): string {
+  return ipVersion === 4 ? ipv4Text(words[off + 3]!) : ipv6Text(words, off);
+}
+
+/** Text of an address whose family is not recorded (tunnel endpoints): IPv4 when IPv4-mapped. */
+export function anyAddrText(words: Uint32Array, off: number): string {
+  return isV4Mapped(words, off) ? ipv4Text(words[off + 3]!) : ipv6Text(words, off);
+}
+
+/** The 16 network-order bytes of the address at `off` (IPv4 stays IPv4-mapped). */
+export function addrBytes(words: Uint32Array, off: number): Uint8Array {
+  const out = new Uint8Array(16);
+  for (let k = 0; k < 4; k++) {
+    const w = words[off + k]!;
+    out[4 * k] = w >>> 24;
+    out[4 * k + 1] = (w >>> 16) & 0xff;
+    out[4 * k + 2] = (w >>> 8) & 0xff;
+    out[4 * k + 3] = w & 0xff;
+  }
+  return out;
+}
+
+/** 'aa:bb:cc:dd:ee:ff' of a 48-bit MAC held in a double; null for NaN. */
+export function macText(mac: number): string | null {
+  if (Number.isNaN(mac)) return null;
+  const hi = Math.floor(mac / 0x100000000);
+  const lo = mac - hi * 0x100000000;
+  return `${HEX2[(hi >>> 8) & 0xff]}:${HEX2[hi & 0xff]}:${HEX2[lo >>> 24]}:${HEX2[(lo >>> 16) & 0xff]}:`
+    + `${HEX2[(lo >>> 8) & 0xff]}:${HEX2[lo & 0xff]}`;
+}
+
+/** Lowercase hex of bytes. */
+export function hexOf(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += HEX2[bytes[i]!];
+  return s;
+}
+
+/**
+ * Parses an IPv4 or IPv6 text address into the batch word layout. Returns null
+ * when the text is not an address. For tests and for filters given on the command line.
+ */
+export function parseAddr(text: string): { version: 4 | 6; words: Uint32Array } | null {
+  const v4 = parseV4(text);
+  if (v4 !== null) return { version: 4, words: Uint32Array.of(0, 0, 0xffff, v4) };
+  const groups = parseV6Groups(text);
+  if (groups === null) return null;
+  const words = new Uint32Array(4);
+  for (let k = 0; k < 4; k++) words[k] = ((groups[2 * k]! << 16) | groups[2 * k + 1]!) >>> 0;
+  return { version: 6, words };
+}
+
+function parseV4(text: string): number | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  let w = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return null;
+    const n = Number(p);
+    if (n > 255) return null;
+    w = w * 256 + n;
+  }
+  return w;
+}
+
+function parseV6Groups(text: string): number[] | null {
+  let s = text.toLowerCase();
+  const tail: number[] = [];
+  const lastColon = s.lastIndexOf(':');
+  if (lastColon >= 0 && s.includes('.', lastColon)) {
+    const v4 = parseV4(s.slice(lastColon + 1));
+    if (v4 === null) return null;
+    tail.push(Math.floor(v4 / 0x10000), v4 & 0xffff);
+    // Keep a trailing '::' (as in '::1.2.3.4'); drop a single trailing ':'.
+    s = s.slice(0, lastColon + 1);
+    if (!s.endsWith('::')) s = s.slice(0, -1);
+  }
+  const halves = s.split('::');
+  if (halves.length > 2) return null;
+  const side = (h: string): number[] | null => {
+    if (h === '') return [];
+    const out: number[] = [];
+    for (const p of h.split(':')) {
+      if (!/^[0-9a-f]{1,4}$/.test(p)) return null;
+      out.push(parseInt(p, 16));
+    }
+    return out;
+  };
+  const head = side(halves[0]!);
+  const rest = halves.length === 2 ? side(halves[1]!) : [];
+  if (head === null || rest === null) return null;
+  const given = head.length + rest.length + tail.length;
+  if (halves.length === 2 ? given > 7 : given !== 8) return null;
+  return [...head, ...new Array<number>(8 - given).fill(0), ...rest, ...tail];
+}
