@@ -80,22 +80,23 @@ function width(per: ColSpec[2], spltN: number): number {
 
 /** Lays out all columns over one ArrayBuffer (columns are ordered by element size, so alignment holds). */
 export function viewBatch(buffer: ArrayBuffer, capacity: number, spltN: number, n = 0): FlowBatch {
-  const cols: Record<string, unknown> = {};
+  // Built with Object.fromEntries so V8 keeps the object in fast mode (keyed stores leave it a dictionary).
+  const entries: [string, unknown][] = [];
   let off = 0;
   for (const [name, kind, per] of FLOW_COLUMNS) {
     const len = capacity * width(per, spltN);
     const b = BYTES[kind];
     off = Math.ceil(off / b) * b;
     switch (kind) {
-      case 'f64': cols[name] = new Float64Array(buffer, off, len); break;
-      case 'u32': cols[name] = new Uint32Array(buffer, off, len); break;
-      case 'i32': cols[name] = new Int32Array(buffer, off, len); break;
-      case 'u16': cols[name] = new Uint16Array(buffer, off, len); break;
-      case 'u8': cols[name] = new Uint8Array(buffer, off, len); break;
+      case 'f64': entries.push([name, new Float64Array(buffer, off, len)]); break;
+      case 'u32': entries.push([name, new Uint32Array(buffer, off, len)]); break;
+      case 'i32': entries.push([name, new Int32Array(buffer, off, len)]); break;
+      case 'u16': entries.push([name, new Uint16Array(buffer, off, len)]); break;
+      case 'u8': entries.push([name, new Uint8Array(buffer, off, len)]); break;
     }
     off += len * b;
   }
-  return { n, capacity, spltN, buffer, cols: cols as FlowColumns };
+  return { n, capacity, spltN, buffer, cols: Object.fromEntries(entries) as FlowColumns };
 }
 
 export function batchBytes(capacity: number, spltN: number): number {

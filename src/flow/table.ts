@@ -354,35 +354,72 @@ function nextPow2(n: number): number { let p = 1; while (p < n) p *= 2; return p
 function growU32(a: Uint32Array, n: number): Uint32Array { const b = new Uint32Array(n); b.set(a); return b; }
 function growF64(a: Float64Array, n: number): Float64Array { const b = new Float64Array(n); b.set(a); return b; }
 
+function swapF64(a: Float64Array, b: Float64Array, r: number): void { const t = a[r]; a[r] = b[r]; b[r] = t; }
+
 /** Zeek turned the roles around after the flow began: the responder's columns become the originator's. */
 function swapRoles(b: FlowBatch, r: number): void {
   const c = b.cols;
-  const swap = (a: Float64Array | Int32Array | Uint16Array, x: Float64Array | Int32Array | Uint16Array): void => {
-    const t = a[r]; a[r] = x[r]; x[r] = t;
-  };
   for (let i = r * 4; i < r * 4 + 4; i++) { const t = c.origAddr[i]; c.origAddr[i] = c.respAddr[i]; c.respAddr[i] = t; }
-  swap(c.origPort, c.respPort);
-  swap(c.origPkts, c.respPkts);
-  swap(c.origWireBytes, c.respWireBytes);
-  swap(c.origIpBytes, c.respIpBytes);
-  swap(c.origPayloadBytes, c.respPayloadBytes);
-  swap(c.origMac, c.respMac);
-  swap(c.origTtl, c.respTtl);
-  swap(c.origTcpFlags, c.respTcpFlags);
+  swapF64(c.origPkts, c.respPkts, r);
+  swapF64(c.origWireBytes, c.respWireBytes, r);
+  swapF64(c.origIpBytes, c.respIpBytes, r);
+  swapF64(c.origPayloadBytes, c.respPayloadBytes, r);
+  swapF64(c.origMac, c.respMac, r);
+  let t: number = c.origPort[r]; c.origPort[r] = c.respPort[r]; c.respPort[r] = t;
+  t = c.origTtl[r]; c.origTtl[r] = c.respTtl[r]; c.respTtl[r] = t;
+  t = c.origTcpFlags[r]; c.origTcpFlags[r] = c.respTcpFlags[r]; c.respTcpFlags[r] = t;
   const n = b.spltN;
   for (let i = r * n; i < r * n + c.spltLen[r]; i++) c.spltSize[i] = -c.spltSize[i];
 }
 
-/** Copies one row across batches, column by column (each column's row width is fixed). */
-export function copyRow(src: FlowBatch, sr: number, dst: FlowBatch, dr: number): void {
-  const sc = src.cols as unknown as Record<string, Uint8Array>;
-  const dc = dst.cols as unknown as Record<string, Uint8Array>;
-  for (const [name, , per] of FLOW_COLUMNS) {
-    const w = per === 'splt' ? src.spltN : per === 'hist' ? HISTORY_MAX : per;
+/** A batch's columns grouped by element type, so a row copy runs monomorphic loops. */
+interface ColumnGroups {
+  f64: Float64Array[]; f64w: number[];
+  u32: Uint32Array[]; u32w: number[];
+  i32: Int32Array[]; i32w: number[];
+  u16: Uint16Array[]; u16w: number[];
+  u8: Uint8Array[]; u8w: number[];
+}
+
+const groupCache = new WeakMap<FlowBatch, ColumnGroups>();
+
+function groupsOf(b: FlowBatch): ColumnGroups {
+  let g = groupCache.get(b);
+  if (g) return g;
+  g = { f64: [], f64w: [], u32: [], u32w: [], i32: [], i32w: [], u16: [], u16w: [], u8: [], u8w: [] };
+  const cols = b.cols as unknown as Record<string, never>;
+  for (const [name, kind, per] of FLOW_COLUMNS) {
+    const w = per === 'splt' ? b.spltN : per === 'hist' ? HISTORY_MAX : per;
     if (w === 0) continue;
-    const s = sc[name], d = dc[name];
-    if (w === 1) { d[dr] = s[sr]; continue; }
-    const so = sr * w, dOff = dr * w;
-    for (let i = 0; i < w; i++) d[dOff + i] = s[so + i];
+    (g[kind] as unknown[]).push(cols[name]);
+    (g[`${kind}w`] as number[]).push(w);
   }
+  groupCache.set(b, g);
+  return g;
+}
+
+/** Copies one row across batches of the same SPLT width, column by column. */
+export function copyRow(src: FlowBatch, sr: number, dst: FlowBatch, dr: number): void {
+  const s = groupsOf(src), d = groupsOf(dst);
+  copyF64(s.f64, d.f64, s.f64w, sr, dr);
+  copyU32(s.u32, d.u32, s.u32w, sr, dr);
+  copyI32(s.i32, d.i32, s.i32w, sr, dr);
+  copyU16(s.u16, d.u16, s.u16w, sr, dr);
+  copyU8(s.u8, d.u8, s.u8w, sr, dr);
+}
+
+function copyF64(s: Float64Array[], d: Float64Array[], w: number[], sr: number, dr: number): void {
+  for (let c = 0; c < s.length; c++) { const n = w[c], a = s[c], b = d[c]; for (let i = 0; i < n; i++) b[dr * n + i] = a[sr * n + i]; }
+}
+function copyU32(s: Uint32Array[], d: Uint32Array[], w: number[], sr: number, dr: number): void {
+  for (let c = 0; c < s.length; c++) { const n = w[c], a = s[c], b = d[c]; for (let i = 0; i < n; i++) b[dr * n + i] = a[sr * n + i]; }
+}
+function copyI32(s: Int32Array[], d: Int32Array[], w: number[], sr: number, dr: number): void {
+  for (let c = 0; c < s.length; c++) { const n = w[c], a = s[c], b = d[c]; for (let i = 0; i < n; i++) b[dr * n + i] = a[sr * n + i]; }
+}
+function copyU16(s: Uint16Array[], d: Uint16Array[], w: number[], sr: number, dr: number): void {
+  for (let c = 0; c < s.length; c++) { const n = w[c], a = s[c], b = d[c]; for (let i = 0; i < n; i++) b[dr * n + i] = a[sr * n + i]; }
+}
+function copyU8(s: Uint8Array[], d: Uint8Array[], w: number[], sr: number, dr: number): void {
+  for (let c = 0; c < s.length; c++) { const n = w[c], a = s[c], b = d[c]; for (let i = 0; i < n; i++) b[dr * n + i] = a[sr * n + i]; }
 }

@@ -251,6 +251,12 @@ function w16(b: Uint8Array, o: number, v: number): void { b[o] = v >>> 8; b[o + 
 function w32(b: Uint8Array, o: number, v: number): void {
   b[o] = v >>> 24; b[o + 1] = v >>> 16; b[o + 2] = v >>> 8; b[o + 3] = v;
 }
+/** Copy `n` bytes; a plain loop beats the native call for the short copies that dominate. */
+function copyBytes(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: number): void {
+  if (n > 96) { dst.set(src.subarray(from, from + n), to); return; }
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
+}
+
 function sum16(b: Uint8Array, off: number, len: number, acc: number): number {
   let s = acc;
   const end = off + (len & ~1);
@@ -281,7 +287,7 @@ class BW {
     const l = this.a.length - p - 3;
     this.a[p] = (l >>> 16) & 255; this.a[p + 1] = (l >>> 8) & 255; this.a[p + 2] = l & 255;
   }
-  out(): Uint8Array { return Uint8Array.from(this.a); }
+  out(): Uint8Array { return new Uint8Array(this.a); }
 }
 
 function asciiBytes(s: string): Uint8Array {
@@ -454,8 +460,7 @@ class Stream {
   }
 
   fill(b: Uint8Array, dst: number, from: number, n: number, pool: Buffer): void {
-    const k = (this.key + from) % POOL_SIZE;
-    pool.copy(b, dst, k, k + n);
+    copyBytes(pool, (this.key + from) % POOL_SIZE, b, dst, n);
     const msgs = this.msgs;
     const end = from + n;
     while (this.head < msgs.length && msgs[this.head].s + msgs[this.head].l + 65536 <= from) this.head++;
@@ -504,7 +509,7 @@ function hostName(rng: Rng): string {
   return `e${rng.int(1000)}.${rng.pick(REGIONS)}.cdn.${d}`;
 }
 
-interface HelloTemplate { d: Uint8Array; rnd: number; sid: number; ks: number; ksLen: number; ks2: number }
+interface HelloTemplate { d: Uint8Array; rnd: number; sid: number; ks: number; ksLen: number; ks2: number; sni: number }
 
 const CCS = new Uint8Array([0x14, 0x03, 0x03, 0x00, 0x01, 0x01]);
 
@@ -523,7 +528,8 @@ function buildClientHello(sni: string, pq: boolean): HelloTemplate {
   w.u8(1).u8(0);
   const el = w.mark16();
   // server_name
-  w.u16(0x0000); const e1 = w.mark16(); const l1 = w.mark16(); w.u8(0).u16(sni.length).ascii(sni); w.fill16(l1); w.fill16(e1);
+  w.u16(0x0000); const e1 = w.mark16(); const l1 = w.mark16(); w.u8(0).u16(sni.length);
+  const sniOff = w.n; w.ascii(sni); w.fill16(l1); w.fill16(e1);
   w.u16(0x0017).u16(0); // extended_master_secret
   w.u16(0xff01).u16(1).u8(0); // renegotiation_info
   const groups = pq ? [0x11ec, 0x001d, 0x0017, 0x0018] : [0x001d, 0x0017, 0x0018];
@@ -554,7 +560,7 @@ function buildClientHello(sni: string, pq: boolean): HelloTemplate {
     w.u16(0x0015).u16(pad).zeros(pad);
   }
   w.fill16(el); w.fill24(hl); w.fill16(rl);
-  return { d: w.out(), rnd, sid, ks, ksLen, ks2 };
+  return { d: w.out(), rnd, sid, ks, ksLen, ks2, sni: sniOff };
 }
 
 function buildServerHello(): HelloTemplate {
@@ -573,7 +579,7 @@ function buildServerHello(): HelloTemplate {
   w.u16(0x0033).u16(36).u16(0x001d).u16(32);
   const ks = w.n; w.zeros(32);
   w.fill16(el); w.fill24(hl); w.fill16(rl);
-  return { d: w.out(), rnd, sid, ks, ksLen: 32, ks2: -1 };
+  return { d: w.out(), rnd, sid, ks, ksLen: 32, ks2: -1, sni: -1 };
 }
 
 function httpGet(host: string, path: string, ua: string): Uint8Array {
@@ -766,20 +772,33 @@ class Pacer {
 // ---------------------------------------------------------------------------
 // Flows
 
+const EMPTY_HDR: Uint8Array[] = [];
+
 abstract class Flow {
-  t = 0;
-  done = false;
-  started = false;
+  // Plain assignments in the constructor rather than class-field initialisers: this
+  // constructor runs for every flow subclass, and field *definitions* on many object
+  // shapes are much slower than ordinary stores.
+  declare t: number;
+  declare done: boolean;
+  declare started: boolean;
   /** Direction whose packets are not seen (asymmetric routing), or -1. */
-  hidden = -1;
-  v6 = false;
-  l2len = 14;
-  hdr: Uint8Array[] = [];
-  ipId = [0, 0];
-  df = true;
-  rttA = 0;
-  rttB = 0;
-  constructor(readonly kind: number, readonly lan: Lan, readonly a: Member, readonly b: Member) {}
+  declare hidden: number;
+  declare v6: boolean;
+  declare l2len: number;
+  declare hdr: Uint8Array[];
+  declare ipId: number[];
+  declare df: boolean;
+  declare rttA: number;
+  declare rttB: number;
+  declare readonly kind: number;
+  declare readonly lan: Lan;
+  declare readonly a: Member;
+  declare readonly b: Member;
+  constructor(kind: number, lan: Lan, a: Member, b: Member) {
+    this.kind = kind; this.lan = lan; this.a = a; this.b = b;
+    this.t = 0; this.done = false; this.started = false; this.hidden = -1; this.v6 = false;
+    this.l2len = 14; this.hdr = EMPTY_HDR; this.ipId = [0, 0]; this.df = true; this.rttA = 0; this.rttB = 0;
+  }
   /** Delay observer -> side -> observer (side 0 = client side A, 1 = server side B). */
   rttOf(side: number): number { return side === 0 ? this.rttA : this.rttB; }
   abstract step(g: Engine): void;
@@ -1124,8 +1143,8 @@ class NtpFlow extends Flow {
 
 /**
  * UDP between high ports: either WireGuard (handshake initiation/response, then
- * transport data) or an opaque protocol whose first byte (0x40-0x7f) keeps
- * Wireshark's UDP heuristics (RTP/RTCP, STUN, DTLS, TFTP, ...) from claiming it.
+ * transport data) or an opaque protocol whose first two bytes (0x50-0x7f, >= 0x80)
+ * keep Wireshark's UDP heuristics (RTP/RTCP, STUN, DTLS, TFTP, CLTP, ...) off it.
  */
 class UdpHighFlow extends Flow {
   sport = 0;
@@ -1156,7 +1175,7 @@ class UdpHighFlow extends Flow {
     }
     const sp = dir === 0 ? this.sport : this.dport, dp = dir === 0 ? this.dport : this.sport;
     if (this.wg) g.wireguard(this, dir, this.t, sp, dp, len);
-    else g.udpPool(this, dir, this.t, sp, dp, len, this.key + this.i * 977, 0x40 | (r.u32() & 0x3f));
+    else g.udpPool(this, dir, this.t, sp, dp, len, this.key + this.i * 977, 0x50 + r.int(48));
     if (++this.i >= this.n) this.done = true;
     else this.t += this.wg && this.i === 1 ? this.rttB + r.range(50, 500) * NS_US
       : Math.max(NS_US, this.interval * (0.7 + 0.6 * r.float()));
@@ -1324,7 +1343,16 @@ class Engine {
   private readonly heap: Flow[] = [];
   private nextArrival = 0;
   private readonly arrivals: boolean;
-  private chCache = new Map<string, HelloTemplate>();
+  private chCache = new Map<number, HelloTemplate>();
+  private variants = new Map<string, Uint8Array[]>();
+
+  /** Up to `n` lazily built variants per key, then a random pick among them. */
+  private variant(key: string, n: number, build: () => Uint8Array): Uint8Array {
+    let a = this.variants.get(key);
+    if (!a) { a = []; this.variants.set(key, a); }
+    if (a.length < n) { const v = build(); a.push(v); return v; }
+    return a[this.rng.int(n)];
+  }
   private shTemplate = buildServerHello();
 
   // frame under construction
@@ -1620,18 +1648,14 @@ class Engine {
   }
   private readonly tcpPortCum = cumulative(TCP_PORT_W);
 
+  /** ClientHello for `sni`: templates are cached by (name length, post-quantum key share). */
   private clientHello(sni: string): Uint8Array {
-    let tpl = this.chCache.get(sni);
     const pq = this.rng.chance(0.2);
-    if (!tpl || pq) {
-      const built = buildClientHello(sni, pq);
-      if (!pq) {
-        if (this.chCache.size > 4096) this.chCache.clear();
-        this.chCache.set(sni, built);
-      }
-      tpl = built;
-    }
+    const key = pq ? -sni.length : sni.length;
+    let tpl = this.chCache.get(key);
+    if (!tpl) { tpl = buildClientHello(sni, pq); this.chCache.set(key, tpl); }
     const d = tpl.d.slice();
+    for (let i = 0; i < sni.length; i++) d[tpl.sni + i] = sni.charCodeAt(i);
     this.rng.fill(d, tpl.rnd, 32);
     this.rng.fill(d, tpl.sid, 32);
     this.rng.fill(d, tpl.ks, tpl.ksLen);
@@ -1701,10 +1725,10 @@ class Engine {
       case APP_SSH: {
         f.turn(1, s.expl(asciiBytes('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n')));
         f.turn(0, c.expl(asciiBytes(r.chance(0.5) ? 'SSH-2.0-OpenSSH_9.6\r\n' : 'SSH-2.0-PuTTY_Release_0.81\r\n')));
-        f.turn(0, c.expl(sshKexinit(r, true)));
-        f.turn(1, s.expl(sshKexinit(r, false)));
-        f.turn(0, c.expl(sshEcdhInit(r)));
-        f.turn(1, s.expl(sshEcdhReplyNewkeys(r)));
+        f.turn(0, c.expl(this.variant('kexc', 16, () => sshKexinit(r, true))));
+        f.turn(1, s.expl(this.variant('kexs', 16, () => sshKexinit(r, false))));
+        f.turn(0, c.expl(this.variant('ecdhi', 16, () => sshEcdhInit(r))));
+        f.turn(1, s.expl(this.variant('ecdhr', 16, () => sshEcdhReplyNewkeys(r))));
         f.turn(0, c.expl(SSH_NEWKEYS) + c.raw(44 + 16 * r.int(3)));
         const rest = Math.max(0, Math.round(T - 16));
         if (r.chance(0.6)) {
@@ -1792,7 +1816,8 @@ class Engine {
       if (r.chance(0.35)) { f.turn(side, st.expl(BGP_KEEPALIVE)); continue; }
       const parts: Uint8Array[] = [];
       const nUpd = 1 + Math.floor(Math.pow(r.float(), 3) * 40);
-      for (let k = 0; k < nUpd; k++) parts.push(this.bgpUpdate(f, m, side));
+      const vk = `bgp${f.v6 ? 6 : 4}:${m.idx}:${f.lan.v4}`;
+      for (let k = 0; k < nUpd; k++) parts.push(this.variant(vk, 24, () => this.bgpUpdate(f, m, side)));
       f.turn(side, st.expl(concatBytes(parts)));
     }
   }
@@ -2182,7 +2207,7 @@ class Engine {
     const ps = p + 8;
     let n = this.capEnd - ps;
     if (n > len) n = len;
-    if (n > 0) src.copy(b, ps, 0, n);
+    if (n > 0) copyBytes(src, 0, b, ps, n);
     this.countUdp(sp, dp);
     this.finish(f, t);
   }
@@ -2191,7 +2216,7 @@ class Engine {
   wireguard(f: UdpHighFlow, dir: number, t: number, sp: number, dp: number, len: number): void {
     const d = this.dgram;
     const k = this.rng.int(POOL_SIZE);
-    this.pool.copy(d, 0, k, k + len);
+    this.pool.copy(d, 0, k, k + Math.min(len, this.snaplen));
     d[1] = 0; d[2] = 0; d[3] = 0;
     d.writeUInt32LE(f.idx[dir], 4);
     if (len === 148) { d[0] = 1; d.fill(0, 132, 148); }
@@ -2217,7 +2242,11 @@ class Engine {
     const ps = p + 8;
     let n = this.capEnd - ps;
     if (n > len) n = len;
-    if (n > 0) { const k = key % POOL_SIZE; this.pool.copy(b, ps, k, k + n); b[ps] = first; }
+    if (n > 0) {
+      copyBytes(this.pool, key % POOL_SIZE, b, ps, n);
+      b[ps] = first;
+      if (n > 1) b[ps + 1] |= 0x80;
+    }
     this.countUdp(sp, dp);
     this.finish(f, t);
   }
@@ -2270,7 +2299,7 @@ class Engine {
   quicLong(f: QuicFlow, dir: number, t: number, len: number, type: number, dcid: Uint8Array, scid: Uint8Array, type2: number, len1: number): void {
     const d = this.dgram, r = this.rng;
     const k = r.int(POOL_SIZE);
-    this.pool.copy(d, 0, k, k + len);
+    this.pool.copy(d, 0, k, k + Math.min(len, this.snaplen));
     const first = type2 >= 0 ? Math.min(len1, len - 40) : len;
     writeQuicLong(d, 0, first, type, dcid, scid, r.u32());
     if (type2 >= 0) writeQuicLong(d, first, len - first, type2, dcid, scid, r.u32());
@@ -2280,7 +2309,7 @@ class Engine {
   quicShort(f: QuicFlow, dir: number, t: number, len: number): void {
     const d = this.dgram, r = this.rng;
     const k = r.int(POOL_SIZE);
-    this.pool.copy(d, 0, k, k + len);
+    this.pool.copy(d, 0, k, k + Math.min(len, this.snaplen));
     d[0] = 0x40 | (r.u32() & 0x3f);
     d.set(dir === 0 ? f.cidS : f.cidC, 1);
     this.udpRawBuf(f, dir, t, dir === 0 ? f.sport : 443, dir === 0 ? 443 : f.sport, d, len);
@@ -2298,7 +2327,7 @@ class Engine {
     const ps = p + 8;
     let n = this.capEnd - ps;
     if (n > len) n = len;
-    if (n > 0) src.copy(b, ps, 0, n);
+    if (n > 0) copyBytes(src, 0, b, ps, n);
     this.countUdp(sp, dp);
     this.finish(f, t);
   }
