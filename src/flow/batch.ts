@@ -17,8 +17,8 @@
 
 export const HISTORY_MAX = 24;
 
-export const enum EndReason { Idle = 0, Active = 1, Fin = 2, Rst = 3, Evicted = 4, EndOfCapture = 5 }
-export const END_REASON_NAMES = ['idle', 'active', 'fin', 'rst', 'evicted', 'end_of_capture'] as const;
+export const enum EndReason { Idle = 0, Active = 1, Fin = 2, Rst = 3, Evicted = 4, EndOfCapture = 5, Shutdown = 6 }
+export const END_REASON_NAMES = ['idle', 'active', 'fin', 'rst', 'evicted', 'end_of_capture', 'shutdown'] as const;
 
 export const enum TunnelKind { None = 0, IpInIp = 1, Gre = 2, Vxlan = 3, GtpU = 4, Teredo = 5 }
 export const TUNNEL_NAMES = ['', 'ip-in-ip', 'gre', 'vxlan', 'gtp-u', 'teredo'] as const;

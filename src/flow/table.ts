@@ -267,13 +267,13 @@ export class FlowTable {
     this.emit(best, lru.list[best] === LIST_CLOSING ? (this.zeek.tcpClosed(best) === 2 ? EndReason.Rst : EndReason.Fin) : EndReason.Evicted);
   }
 
-  /** Ends every remaining flow (end of capture). */
-  flush(): void {
+  /** Ends every remaining flow: end of capture, or `shutdown` when a live capture stops. */
+  flush(openReason: number = EndReason.EndOfCapture): void {
     const lru = this.lru;
     for (let l = 0; l < 4; l++) {
       for (let f = lru.head[l]; f >= 0; f = lru.head[l]) {
         const closed = l === LIST_CLOSING ? this.zeek.tcpClosed(f) : 0;
-        this.emit(f, closed === 2 ? EndReason.Rst : closed === 1 ? EndReason.Fin : EndReason.EndOfCapture);
+        this.emit(f, closed === 2 ? EndReason.Rst : closed === 1 ? EndReason.Fin : openReason);
       }
     }
     if (this.out.n > 0) { this.ready.push(this.out); this.out = createBatch(OUT_ROWS, this.opts.splt); }

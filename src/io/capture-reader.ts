@@ -3,7 +3,7 @@ import type { FormatParser } from './format.js';
 import type { PacketSink } from './packet-sink.js';
 import { isPcapMagic, PcapParser } from './pcap.js';
 import { PcapngParser, PCAPNG } from './pcapng.js';
-import { openSource } from './source.js';
+import { openSource, type CaptureInput } from './source.js';
 
 export interface ReadResult {
   format: string;
@@ -34,7 +34,7 @@ function detect(head: Uint8Array, sink: PacketSink): FormatParser {
  * the current chunk; only a record split across two chunks is copied (carried over).
  * `onChunk` runs after each chunk, where the caller may await backpressure.
  */
-export async function readCapture(path: string, sink: PacketSink, onChunk?: () => Promise<void> | void): Promise<ReadResult> {
+export async function readCapture(path: CaptureInput, sink: PacketSink, onChunk?: () => Promise<void> | void): Promise<ReadResult> {
   const src = await openSource(path);
   let parser: FormatParser | null = null;
   let carry: Uint8Array | null = null;

@@ -15,9 +15,20 @@ export interface RawSource {
   gzip: boolean;
 }
 
-export function openRaw(path: string): AsyncIterable<Uint8Array> {
-  if (path === '-') return process.stdin;
-  return createReadStream(path, { highWaterMark: CHUNK_BYTES });
+/**
+ * Where capture bytes come from: a file path, '-' for stdin, or any byte stream (e.g. the
+ * live capture ring, which produces a classic ns pcap stream) under a display name.
+ */
+export type CaptureInput = string | { name: string; stream: AsyncIterable<Uint8Array> };
+
+export function inputName(input: CaptureInput): string {
+  return typeof input === 'string' ? input : input.name;
+}
+
+export function openRaw(input: CaptureInput): AsyncIterable<Uint8Array> {
+  if (typeof input !== 'string') return input.stream;
+  if (input === '-') return process.stdin;
+  return createReadStream(input, { highWaterMark: CHUNK_BYTES });
 }
 
 /**
@@ -25,7 +36,7 @@ export function openRaw(path: string): AsyncIterable<Uint8Array> {
  * stream. Returns decompressed chunks; a gzip stream that ends early raises an Error
  * with code 'Z_BUF_ERROR' (mapped to a truncation by the caller).
  */
-export async function openSource(path: string): Promise<RawSource> {
+export async function openSource(path: CaptureInput): Promise<RawSource> {
   const hash: Hash = createHash('sha256');
   let bytesRead = 0;
   const raw = openRaw(path)[Symbol.asyncIterator]();

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { readCapture, type ReadResult } from '../io/capture-reader.js';
+import { inputName, type CaptureInput } from '../io/source.js';
 import type { FlowOptions } from '../flow/options.js';
 import type { DuckSink } from '../sink/duckdb.js';
 import type { CaptureRecord } from '../sink/records.js';
@@ -10,6 +11,8 @@ import { VERSION } from '../version.js';
 export interface IngestOptions {
   flow: FlowOptions;
   replace: boolean;
+  /** end_reason of flows still open when the input ends (default end_of_capture; live uses shutdown). */
+  openFlowEndReason?: number;
   /** Called after each chunk with the running counts (for progress display). */
   onProgress?: (p: Progress) => void;
 }
@@ -34,13 +37,14 @@ export interface IngestSummary {
   cpuSeconds: number;
 }
 
-function isRegularFile(path: string): boolean {
-  if (path === '-') return false;
+function isRegularFile(path: CaptureInput): path is string {
+  if (typeof path !== 'string' || path === '-') return false;
   try { return statSync(path).isFile(); } catch { return false; }
 }
 
 /** One capture, all or nothing, into the sink. */
-export async function ingestCapture(path: string, sink: DuckSink, opts: IngestOptions): Promise<IngestSummary> {
+export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: IngestOptions): Promise<IngestSummary> {
+  const path = inputName(input);
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const skipped = (id: number, r?: ReadResult): IngestSummary => ({
@@ -48,8 +52,8 @@ export async function ingestCapture(path: string, sink: DuckSink, opts: IngestOp
     format: r?.format ?? '', packets: 0, bytes: 0, flows: 0, anomalies: 0, l2Packets: 0, seconds: 0, cpuSeconds: 0,
   });
   let replaceId: number | null = null;
-  if (isRegularFile(path)) {
-    const existing = await sink.findCaptureByHash(await hashFile(path));
+  if (isRegularFile(input)) {
+    const existing = await sink.findCaptureByHash(await hashFile(input));
     if (existing !== null) {
       if (!opts.replace) return skipped(existing);
       replaceId = existing;
@@ -62,13 +66,13 @@ export async function ingestCapture(path: string, sink: DuckSink, opts: IngestOp
     const drain = async (all: boolean): Promise<void> => {
       for (const b of proc.flows.take(all)) await sink.appendFlows(captureId, b);
     };
-    result = await readCapture(path, proc, async () => {
+    result = await readCapture(input, proc, async () => {
       await drain(false);
       opts.onProgress?.({ path, bytes: proc.bytes, packets: proc.packets, flows: proc.flows.flowsEmitted + proc.flows.activeFlows });
     });
-    proc.flows.flush();
+    proc.flows.flush(opts.openFlowEndReason);
     await drain(true);
-    if (replaceId === null && !isRegularFile(path)) {
+    if (replaceId === null && !isRegularFile(input)) {
       const existing = await sink.findCaptureByHash(result.sha256);
       if (existing !== null) {
         if (!opts.replace) { await sink.abortCapture(); return skipped(existing, result); }
