@@ -3,12 +3,14 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { DuckSink } from '../sink/duckdb.js';
 import { DEFAULT_FLOW_OPTIONS, type FlowOptions } from '../flow/options.js';
 import { ingestCapture, type IngestSummary } from '../pipeline/ingest.js';
+import { DecodePool, defaultWorkers } from '../pipeline/pool.js';
 import { VERSION } from '../version.js';
 import { captureInfo } from './info.js';
 import { ProgressLine } from './progress.js';
 import { bytes, csvField, si, table } from './format.js';
 import { printDbSummary } from './summary.js';
 import { readStdinText } from './stdin.js';
+import { registerLiveCommands } from './live.js';
 
 /** Exit codes: 0 success, 1 some input was bad (the rest still ingested), 2 usage error. */
 const EXIT_BAD_INPUT = 1;
@@ -31,7 +33,7 @@ function secondsArg(v: string): number {
 
 interface IngestCliOptions {
   db: string; splt: number; tcpTimeout: number; udpTimeout: number; icmpTimeout: number; activeTimeout: number;
-  maxFlows: number; replace: boolean; quiet: boolean; summary: boolean;
+  maxFlows: number; replace: boolean; quiet: boolean; summary: boolean; workers: number; rangeKb: number;
 }
 
 function describe(s: IngestSummary): string {
@@ -53,13 +55,14 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
     return EXIT_USAGE;
   }
   const sink = await DuckSink.open(o.db);
+  const pool = o.workers > 0 ? new DecodePool(o.workers) : null;
   let exit = 0;
   try {
     for (const path of inputs) {
       const progress = new ProgressLine(!o.quiet && process.stderr.isTTY === true);
       let s: IngestSummary;
       try {
-        s = await ingestCapture(path, sink, { flow, replace: o.replace, onProgress: (p) => progress.update(p) });
+        s = await ingestCapture(path, sink, { flow, replace: o.replace, pool, rangeBytes: o.rangeKb * 1024, onProgress: (p) => progress.update(p) });
       } catch (e) {
         progress.done();
         const err = e as NodeJS.ErrnoException;
@@ -81,6 +84,7 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
     if (!o.quiet && o.summary) await printDbSummary(sink, o.db);
   } finally {
     sink.close();
+    await pool?.close();
   }
   return exit;
 }
@@ -165,6 +169,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--icmp-timeout <sec>', 'ICMP and other protocols idle timeout', secondsArg, DEFAULT_FLOW_OPTIONS.otherIdleSec)
     .option('--active-timeout <sec>', 'longest a flow runs before it is written and restarted', secondsArg, DEFAULT_FLOW_OPTIONS.activeSec)
     .option('--max-flows <n>', 'flows held at once; past it the oldest idle flows are evicted', intArg(1, 1 << 26), DEFAULT_FLOW_OPTIONS.maxFlows)
+    .option('--workers <n>', 'decode workers (threads); 0 decodes in the main thread', intArg(0, 256), defaultWorkers())
+    .option('--range-kb <n>', 'capture bytes per work unit; output is the same for any --workers at a given size', intArg(16, 1 << 30), 16384)
     .option('--replace', 'ingest a capture again even if the same content is in the DB (replaces it)', false)
     .option('--no-summary', 'do not print the database summary at the end')
     .option('-q, --quiet', 'print errors only', false)
@@ -190,6 +196,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .requiredOption('--to <dir>', 'output directory')
     .addOption(new Option('--format <fmt>', 'file format').choices(['parquet', 'csv']).default('parquet'))
     .action(async (o: { db: string; to: string; format: 'parquet' | 'csv' }) => setExit(await runExport(o)));
+  registerLiveCommands(program, setExit);
   return program;
 }
 

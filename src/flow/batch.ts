@@ -40,6 +40,10 @@ export const FLOW_COLUMNS = [
   ['synToSynAckUs', 'f64', 1], ['synAckToAckUs', 'f64', 1],
   ['origMac', 'f64', 1], ['respMac', 'f64', 1],
   ['spltGapUs', 'f64', 'splt'],
+  // Internal (not written to the DB): what the range merge needs to join parts of one flow.
+  ['closeSec', 'f64', 1], ['zOrigSize', 'f64', 1], ['zRespSize', 'f64', 1],
+  // ns after the part's first packet: first SYN (orig), first SYN-ACK (resp), first ACK without SYN (orig).
+  ['synRel', 'f64', 1], ['synAckRel', 'f64', 1], ['ackRel', 'f64', 1],
   ['origAddr', 'u32', 4], ['respAddr', 'u32', 4],
   ['tunnelSrc', 'u32', 4], ['tunnelDst', 'u32', 4],
   ['firstNs', 'u32', 1], ['lastNs', 'u32', 1],
@@ -51,6 +55,7 @@ export const FLOW_COLUMNS = [
   ['origTcpFlags', 'u16', 1], ['respTcpFlags', 'u16', 1],
   ['proto', 'u8', 1], ['ipVersion', 'u8', 1], ['tunnelKind', 'u8', 1],
   ['connState', 'u8', 1], ['endReason', 'u8', 1], ['historyLen', 'u8', 1], ['spltLen', 'u8', 1],
+  ['joinable', 'u8', 1], ['zOrigState', 'u8', 1], ['zRespState', 'u8', 1],
   ['history', 'u8', 'hist'],
 ] as const satisfies readonly ColSpec[];
 

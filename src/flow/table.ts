@@ -28,6 +28,7 @@ export class FlowTable {
   private gen: Uint32Array;
   private synRel: Float64Array;
   private synAckRel: Float64Array;
+  private ackRel: Float64Array;
   private prevRel: Float64Array;
   private closeSec: Float64Array;
   private zeek: ZeekState;
@@ -58,6 +59,7 @@ export class FlowTable {
     this.gen = new Uint32Array(this.cap);
     this.synRel = new Float64Array(this.cap);
     this.synAckRel = new Float64Array(this.cap);
+    this.ackRel = new Float64Array(this.cap);
     this.prevRel = new Float64Array(this.cap);
     this.closeSec = new Float64Array(this.cap);
     this.zeek = new ZeekState(this.cap);
@@ -103,8 +105,9 @@ export class FlowTable {
       k[9] = proto;
       const h = hashKey(k, 0);
       idx = this.find(k, h);
-      if (idx >= 0 && this.mustRestart(idx, p, sec)) idx = -1;
-      if (idx < 0) idx = this.create(k, h, p, sec, ns, fromLow, sport, dport);
+      let restarted = false;
+      if (idx >= 0 && this.mustRestart(idx, p, sec)) { idx = -1; restarted = true; }
+      if (idx < 0) idx = this.create(k, h, p, sec, ns, fromLow, sport, dport, restarted);
       if (p.isFragment && p.fragFirst) this.frags.put(p.src, p.dst, proto, p.fragId, idx, this.gen[idx]);
     }
     this.update(idx, p, sec, ns, wireLen, truncated, fromLow === (this.origIsLow[idx] === 1));
@@ -142,7 +145,8 @@ export class FlowTable {
     return false;
   }
 
-  private create(k: Uint32Array, h: number, p: Decoded, sec: number, ns: number, fromLow: boolean, sport: number, dport: number): number {
+  /** `restarted`: the key's previous flow ended at this very packet (so this flow cannot continue one from an earlier range). */
+  private create(k: Uint32Array, h: number, p: Decoded, sec: number, ns: number, fromLow: boolean, sport: number, dport: number, restarted: boolean): number {
     if (this.used >= this.opts.maxFlows) this.evictOldest();
     let f: number;
     if (this.freeTop > 0) f = this.freeList[--this.freeTop];
@@ -184,7 +188,9 @@ export class FlowTable {
     c.tunnelKind[f] = p.tunnelKind;
     for (let i = 0; i < 4; i++) { c.tunnelSrc[a4 + i] = p.tunnelSrc[i]; c.tunnelDst[a4 + i] = p.tunnelDst[i]; }
     c.connState[f] = 0; c.endReason[f] = 0; c.historyLen[f] = 0; c.spltLen[f] = 0;
-    this.synRel[f] = NaN; this.synAckRel[f] = NaN; this.prevRel[f] = 0; this.closeSec[f] = 0;
+    // Joinable with a part from the previous range only when nothing ended this key before it here.
+    c.joinable[f] = restarted ? 0 : 1;
+    this.synRel[f] = NaN; this.synAckRel[f] = NaN; this.ackRel[f] = NaN; this.prevRel[f] = 0; this.closeSec[f] = 0;
     this.zeek.init(f, p.proto, flip);
     this.lru.pushTail(f, p.proto === TCP ? LIST_TCP : p.proto === UDP ? LIST_UDP : LIST_OTHER);
     return f;
@@ -227,12 +233,13 @@ export class FlowTable {
           this.synAckRel[f] = rel;
           if (this.synRel[f] === this.synRel[f]) c.synToSynAckUs[f] = (rel - this.synRel[f]) / 1000;
         }
-      } else if ((fl & ACK) !== 0 && isOrig && this.synAckRel[f] === this.synAckRel[f] && c.synAckToAckUs[f] !== c.synAckToAckUs[f]) {
-        c.synAckToAckUs[f] = (rel - this.synAckRel[f]) / 1000;
+      } else if ((fl & ACK) !== 0 && isOrig) {
+        if (this.ackRel[f] !== this.ackRel[f]) this.ackRel[f] = rel;
+        if (this.synAckRel[f] === this.synAckRel[f] && c.synAckToAckUs[f] !== c.synAckToAckUs[f]) c.synAckToAckUs[f] = (rel - this.synAckRel[f]) / 1000;
       }
       if (headerPacket && p.tcpFull) this.zeek.tcp(f, isOrig, fl, p.seq, p.ack, p.payloadLen, p.window, p.payloadCaptured);
       if (this.lru.list[f] !== LIST_CLOSING) {
-        if (this.zeek.tcpClosed(f) !== 0) { this.closeSec[f] = sec; this.lru.pushTail(f, LIST_CLOSING); }
+        if (this.zeek.tcpClosed(f) !== 0) { this.closeSec[f] = sec + ns / 1e9; this.lru.pushTail(f, LIST_CLOSING); }
         else this.lru.pushTail(f, LIST_TCP);
       }
     } else {
@@ -249,7 +256,7 @@ export class FlowTable {
       const t = this.idleSec[l];
       for (let f = lru.head[l]; f >= 0 && c.lastSec[f] + c.lastNs[f] / 1e9 + t < now; f = lru.head[l]) this.emit(f, EndReason.Idle);
     }
-    for (let f = lru.head[LIST_CLOSING]; f >= 0 && this.closeSec[f] + this.opts.closeDelaySec < this.nowSec; f = lru.head[LIST_CLOSING]) {
+    for (let f = lru.head[LIST_CLOSING]; f >= 0 && this.closeSec[f] + this.opts.closeDelaySec < now; f = lru.head[LIST_CLOSING]) {
       this.emit(f, this.zeek.tcpClosed(f) === 2 ? EndReason.Rst : EndReason.Fin);
     }
   }
@@ -293,6 +300,18 @@ export class FlowTable {
     dc.endReason[r] = reason;
     dc.connState[r] = this.zeek.connState(f);
     dc.historyLen[r] = this.zeek.history(f, dc.history, r * HISTORY_MAX, HISTORY_MAX);
+    dc.closeSec[r] = this.lru.list[f] === LIST_CLOSING ? this.closeSec[f] : NaN;
+    dc.synRel[r] = this.synRel[f]; dc.synAckRel[r] = this.synAckRel[f]; dc.ackRel[r] = this.ackRel[f];
+    if (p_isTcp(dc.proto[r])) {
+      dc.zOrigState[r] = this.zeek.tcpEndpointState(f, true);
+      dc.zRespState[r] = this.zeek.tcpEndpointState(f, false);
+      dc.zOrigSize[r] = this.zeek.tcpBytes(f, true);
+      dc.zRespSize[r] = this.zeek.tcpBytes(f, false);
+    } else {
+      dc.zOrigState[r] = dc.origPkts[r] > 0 ? 1 : 0;
+      dc.zRespState[r] = dc.respPkts[r] > 0 ? 1 : 0;
+      dc.zOrigSize[r] = 0; dc.zRespSize[r] = 0;
+    }
     if (this.zeek.swapped(f)) swapRoles(dst, r);
     dst.n = r + 1;
     this.flowsEmitted++;
@@ -331,6 +350,7 @@ export class FlowTable {
     const oil = new Uint8Array(cap); oil.set(this.origIsLow); this.origIsLow = oil;
     this.synRel = growF64(this.synRel, cap);
     this.synAckRel = growF64(this.synAckRel, cap);
+    this.ackRel = growF64(this.ackRel, cap);
     this.prevRel = growF64(this.prevRel, cap);
     this.closeSec = growF64(this.closeSec, cap);
     this.zeek.grow(cap);
@@ -354,10 +374,12 @@ function nextPow2(n: number): number { let p = 1; while (p < n) p *= 2; return p
 function growU32(a: Uint32Array, n: number): Uint32Array { const b = new Uint32Array(n); b.set(a); return b; }
 function growF64(a: Float64Array, n: number): Float64Array { const b = new Float64Array(n); b.set(a); return b; }
 
+function p_isTcp(proto: number): boolean { return proto === TCP; }
+
 function swapF64(a: Float64Array, b: Float64Array, r: number): void { const t = a[r]; a[r] = b[r]; b[r] = t; }
 
 /** Zeek turned the roles around after the flow began: the responder's columns become the originator's. */
-function swapRoles(b: FlowBatch, r: number): void {
+export function swapRoles(b: FlowBatch, r: number): void {
   const c = b.cols;
   for (let i = r * 4; i < r * 4 + 4; i++) { const t = c.origAddr[i]; c.origAddr[i] = c.respAddr[i]; c.respAddr[i] = t; }
   swapF64(c.origPkts, c.respPkts, r);

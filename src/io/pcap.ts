@@ -1,5 +1,5 @@
 import { CaptureError } from './capture-error.js';
-import type { FormatParser } from './format.js';
+import type { FormatParser, ParserState } from './format.js';
 import type { InterfaceStats, PacketSink } from './packet-sink.js';
 import { A } from '../wire/anomaly.js';
 
@@ -35,8 +35,20 @@ export class PcapParser implements FormatParser {
   private snap = 0;
   private linktype = 0;
   private fcsBytes = 0;
+  scanOnly = false;
+  recordStart = 0;
 
-  constructor(private readonly sink: PacketSink) {}
+  constructor(private readonly sink: PacketSink, state?: ParserState) {
+    if (state && state.kind === 'pcap') {
+      this.headerDone = state.headerDone;
+      this.le = state.le; this.nsPerFrac = state.nsPerFrac; this.snap = state.snap;
+      this.linktype = state.linktype; this.fcsBytes = state.fcsBytes; this.format = state.format;
+    }
+  }
+
+  snapshot(): ParserState {
+    return { kind: 'pcap', headerDone: this.headerDone, le: this.le, nsPerFrac: this.nsPerFrac, snap: this.snap, linktype: this.linktype, fcsBytes: this.fcsBytes, format: this.format };
+  }
 
   linktypes(): number[] { return this.headerDone ? [this.linktype] : []; }
   snaplen(): number | null { return this.headerDone ? this.snap : null; }
@@ -44,10 +56,11 @@ export class PcapParser implements FormatParser {
   /** FCS bytes per packet announced by the link-type field (0 if none). */
   fcsLength(): number { return this.fcsBytes; }
 
-  parse(buf: Uint8Array, dv: DataView, start: number, end: number, baseOffset: number): number {
+  parse(buf: Uint8Array, dv: DataView, start: number, end: number, baseOffset: number, stopAt = Infinity): number {
     let pos = start;
     if (!this.headerDone) {
       if (end - pos < PCAP.FILE_HEADER_LEN) return pos;
+      this.recordStart = baseOffset + pos;
       this.readHeader(dv, pos, baseOffset + pos);
       pos += PCAP.FILE_HEADER_LEN;
     }
@@ -56,13 +69,16 @@ export class PcapParser implements FormatParser {
     const sink = this.sink;
     const linktype = this.linktype;
     const nsPerFrac = this.nsPerFrac;
-    while (end - pos >= PCAP.RECORD_HEADER_LEN) {
+    const scanOnly = this.scanOnly;
+    while (end - pos >= PCAP.RECORD_HEADER_LEN && baseOffset + pos < stopAt) {
       const incl = dv.getUint32(pos + PCAP.INCL_LEN, le);
       if (incl > limit) {
+        this.recordStart = baseOffset + pos;
         throw new CaptureError(baseOffset + pos,
           `record caplen ${incl} is larger than the snaplen ${this.snap} and the ${MAX_SNAPLEN}-byte limit (corrupt record header)`);
       }
       if (end - pos < PCAP.RECORD_HEADER_LEN + incl) break;
+      if (scanOnly) { pos += PCAP.RECORD_HEADER_LEN + incl; continue; }
       const sec = dv.getUint32(pos + PCAP.TS_SEC, le);
       const frac = dv.getUint32(pos + PCAP.TS_FRAC, le);
       let orig = dv.getUint32(pos + PCAP.ORIG_LEN, le);

@@ -1,5 +1,5 @@
 import { CaptureError } from './capture-error.js';
-import { MAX_RECORD, type FormatParser } from './format.js';
+import { MAX_RECORD, type FormatParser, type ParserState } from './format.js';
 import type { InterfaceStats, PacketSink } from './packet-sink.js';
 import { splitUnits, tsresolUnits, type TsOut } from './timestamp.js';
 import { A } from '../wire/anomaly.js';
@@ -43,7 +43,31 @@ export class PcapngParser implements FormatParser {
   private lastSec = 0;
   private lastNs = 0;
 
-  constructor(private readonly sink: PacketSink) {}
+  scanOnly = false;
+  recordStart = 0;
+
+  constructor(private readonly sink: PacketSink, state?: ParserState) {
+    if (state && state.kind === 'pcapng') {
+      this.le = state.le; this.inSection = state.inSection; this.section = state.section;
+      this.ifCount = state.ifLinktype.length;
+      const n = Math.max(16, this.ifCount);
+      this.ifLinktype = new Int32Array(n); this.ifLinktype.set(state.ifLinktype);
+      this.ifSnaplen = new Uint32Array(n); this.ifSnaplen.set(state.ifSnaplen);
+      this.ifUnits = new Float64Array(n); this.ifUnits.set(state.ifUnits);
+      this.ifOffsetSec = new Float64Array(n); this.ifOffsetSec.set(state.ifOffsetSec);
+      this.lastSec = state.lastSec; this.lastNs = state.lastNs;
+    }
+  }
+
+  snapshot(): ParserState {
+    const n = this.ifCount;
+    return {
+      kind: 'pcapng', le: this.le, inSection: this.inSection, section: this.section,
+      ifLinktype: Array.from(this.ifLinktype.subarray(0, n)), ifSnaplen: Array.from(this.ifSnaplen.subarray(0, n)),
+      ifUnits: Array.from(this.ifUnits.subarray(0, n)), ifOffsetSec: Array.from(this.ifOffsetSec.subarray(0, n)),
+      lastSec: this.lastSec, lastNs: this.lastNs,
+    };
+  }
 
   linktypes(): number[] { return this.seenLinktypes.slice(); }
   snaplen(): number | null { return this.maxSnap; }
@@ -56,10 +80,11 @@ export class PcapngParser implements FormatParser {
     return { ifRecv: sums[0], ifDrop: sums[1], filterAccept: sums[2], osDrop: sums[3], usrDeliv: sums[4] };
   }
 
-  parse(buf: Uint8Array, dv: DataView, start: number, end: number, baseOffset: number): number {
+  parse(buf: Uint8Array, dv: DataView, start: number, end: number, baseOffset: number, stopAt = Infinity): number {
     let pos = start;
-    while (end - pos >= PCAPNG.BLOCK_MIN) {
+    while (end - pos >= PCAPNG.BLOCK_MIN && baseOffset + pos < stopAt) {
       const abs = baseOffset + pos;
+      this.recordStart = abs;
       let type = dv.getUint32(pos, this.le);
       if (dv.getUint32(pos, true) === PCAPNG.SHB) {
         // The byte order of a section is only known from its own header.
@@ -174,9 +199,10 @@ export class PcapngParser implements FormatParser {
     if (caplen > len - 32) {
       throw new CaptureError(abs + 20, `enhanced packet caplen ${caplen} is larger than its block (${len - 32} bytes of data room)`);
     }
-    if (ifId >= this.ifCount) { this.sink.anomaly(A.unknown_interface_id, abs); return; }
-    if (wire < caplen) { this.sink.anomaly(A.caplen_gt_wirelen, abs); wire = caplen; }
+    if (ifId >= this.ifCount) { if (!this.scanOnly) this.sink.anomaly(A.unknown_interface_id, abs); return; }
+    if (wire < caplen) { if (!this.scanOnly) this.sink.anomaly(A.caplen_gt_wirelen, abs); wire = caplen; }
     splitUnits(dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le), this.ifUnits[ifId], this.ts);
+    if (this.scanOnly) { this.lastSec = this.ts.sec + this.ifOffsetSec[ifId]; this.lastNs = this.ts.ns; return; }
     this.lastSec = this.ts.sec + this.ifOffsetSec[ifId];
     this.lastNs = this.ts.ns;
     this.sink.packet(buf, dv, pos + 28, caplen, wire, this.lastSec, this.lastNs, this.ifLinktype[ifId], abs);
@@ -191,9 +217,10 @@ export class PcapngParser implements FormatParser {
     if (caplen > len - 32) {
       throw new CaptureError(abs + 20, `packet block caplen ${caplen} is larger than its block (${len - 32} bytes of data room)`);
     }
-    if (ifId >= this.ifCount) { this.sink.anomaly(A.unknown_interface_id, abs); return; }
-    if (wire < caplen) { this.sink.anomaly(A.caplen_gt_wirelen, abs); wire = caplen; }
+    if (ifId >= this.ifCount) { if (!this.scanOnly) this.sink.anomaly(A.unknown_interface_id, abs); return; }
+    if (wire < caplen) { if (!this.scanOnly) this.sink.anomaly(A.caplen_gt_wirelen, abs); wire = caplen; }
     splitUnits(dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le), this.ifUnits[ifId], this.ts);
+    if (this.scanOnly) { this.lastSec = this.ts.sec + this.ifOffsetSec[ifId]; this.lastNs = this.ts.ns; return; }
     this.lastSec = this.ts.sec + this.ifOffsetSec[ifId];
     this.lastNs = this.ts.ns;
     this.sink.packet(buf, dv, pos + 28, caplen, wire, this.lastSec, this.lastNs, this.ifLinktype[ifId], abs);
@@ -201,6 +228,7 @@ export class PcapngParser implements FormatParser {
 
   private readSpb(buf: Uint8Array, dv: DataView, pos: number, len: number, abs: number): void {
     if (len < 16) throw new CaptureError(abs + 4, `simple packet block length ${len} is below the 16-byte minimum`);
+    if (this.scanOnly) return;
     if (this.ifCount === 0) { this.sink.anomaly(A.unknown_interface_id, abs); return; }
     const wire = dv.getUint32(pos + 8, this.le);
     // An SPB has no caplen: it is the smaller of the wire length, the snaplen and the room in the block.

@@ -7,6 +7,7 @@ export interface TsOut { sec: number; ns: number }
 const TWO32 = 4294967296;
 
 export function splitUnits(hi: number, lo: number, unitsPerSec: number, out: TsOut): void {
+  if (unitsPerSec > 1e9 || unitsPerSec >= 137438953472) { exotic(hi, lo, unitsPerSec, out); return; }
   if (hi < 0x200000) {
     // Fits in 53 bits: exact in a double.
     const total = hi * TWO32 + lo;
@@ -26,6 +27,19 @@ export function splitUnits(hi: number, lo: number, unitsPerSec: number, out: TsO
   cur = rem * 65536 + limbs0; q = Math.floor(cur / unitsPerSec); rem = cur - q * unitsPerSec; sec = sec * 65536 + q;
   out.sec = sec;
   out.ns = unitsToNs(rem, unitsPerSec);
+}
+
+/**
+ * Resolutions finer than 1 ns (if_tsresol 10..19, or 2^-n with n >= 30) are rare; exact BigInt
+ * arithmetic is used for them rather than slowing down the common microsecond/nanosecond case.
+ */
+function exotic(hi: number, lo: number, unitsPerSec: number, out: TsOut): void {
+  const total = (BigInt(hi) << 32n) | BigInt(lo);
+  const per = BigInt(unitsPerSec);
+  const sec = total / per;
+  const rem = total - sec * per;
+  out.sec = Number(sec);
+  out.ns = Number((rem * 1000000000n) / per);
 }
 
 function unitsToNs(rem: number, unitsPerSec: number): number {

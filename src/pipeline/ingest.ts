@@ -1,20 +1,41 @@
 import { statSync } from 'node:fs';
-import { readCapture, type ReadResult } from '../io/capture-reader.js';
+import type { ReadResult } from '../io/capture-reader.js';
 import { inputName, type CaptureInput } from '../io/source.js';
 import type { FlowOptions } from '../flow/options.js';
 import type { DuckSink } from '../sink/duckdb.js';
-import type { CaptureRecord } from '../sink/records.js';
-import { PacketProcessor } from './processor.js';
+import type { AnomalyRecord, CaptureRecord, IsbCounters, L2Record } from '../sink/records.js';
+import { ANOMALY_NAMES } from '../wire/anomaly.js';
+import { ethertypeName } from '../wire/ethertype.js';
 import { hashFile } from './hash-file.js';
+import { DEFAULT_RANGE_BYTES, readRanges, type Range } from './range-reader.js';
+import { batchesOf, processRange, type RangeResult } from './range-task.js';
+import { FlowMerger } from './merge.js';
+import type { DecodePool } from './pool.js';
 import { VERSION } from '../version.js';
 
 export interface IngestOptions {
   flow: FlowOptions;
   replace: boolean;
+  /** Decode workers; null = decode in this thread (same ranges, same merge, same output). */
+  pool?: DecodePool | null;
+  /** Bytes of capture stream per range (fixed: the output never depends on the worker count). */
+  rangeBytes?: number;
   /** end_reason of flows still open when the input ends (default end_of_capture; live uses shutdown). */
   openFlowEndReason?: number;
-  /** Called after each chunk with the running counts (for progress display). */
+  /** Called as ranges complete (for progress display). */
   onProgress?: (p: Progress) => void;
+  /** Test hook: runs before each batch of flows goes to the sink (e.g. to slow the writer down). */
+  beforeAppend?: () => Promise<void>;
+  /** Live capture (src/io/live.ts): periodic checkpoints and its own counters. */
+  live?: LiveIngest;
+}
+
+/** What a live capture does differently: it commits as it goes and brings the counters its stream lacks. */
+export interface LiveIngest {
+  /** After a range, commit what was written if this long passed since the last commit (DuckSink.checkpointCapture, status 'running'). */
+  checkpointMs: number;
+  /** The capture as it stands: stream bytes, format, link types, snaplen, and the libpcap-side counters for the ISB columns. */
+  facts(): { size: number; format: string; linktypes: number[]; snaplen: number; isb: IsbCounters };
 }
 
 export interface Progress { path: string; bytes: number; packets: number; flows: number }
@@ -35,6 +56,7 @@ export interface IngestSummary {
   l2Packets: number;
   seconds: number;
   cpuSeconds: number;
+  ranges: number;
 }
 
 function isRegularFile(path: CaptureInput): path is string {
@@ -42,14 +64,58 @@ function isRegularFile(path: CaptureInput): path is string {
   try { return statSync(path).isFile(); } catch { return false; }
 }
 
-/** One capture, all or nothing, into the sink. */
+/** Capture-wide counters, summed over ranges. */
+class Totals {
+  packets = 0; bytes = 0; undecoded = 0;
+  firstSec = Infinity; firstNs = 0; lastSec = -Infinity; lastNs = 0;
+  readonly anomalyCount = new Float64Array(ANOMALY_NAMES.length);
+  readonly anomalyFirst = new Float64Array(ANOMALY_NAMES.length).fill(-1);
+  readonly l2 = new Map<number, [number, number]>();
+
+  add(r: RangeResult): void {
+    this.packets += r.packets; this.bytes += r.bytes; this.undecoded += r.undecoded;
+    if (r.packets > 0) {
+      if (r.firstSec < this.firstSec || (r.firstSec === this.firstSec && r.firstNs < this.firstNs)) { this.firstSec = r.firstSec; this.firstNs = r.firstNs; }
+      if (r.lastSec > this.lastSec || (r.lastSec === this.lastSec && r.lastNs > this.lastNs)) { this.lastSec = r.lastSec; this.lastNs = r.lastNs; }
+    }
+    for (let i = 0; i < r.anomalyCount.length; i++) {
+      if (r.anomalyCount[i] === 0) continue;
+      if (this.anomalyCount[i] === 0 || (r.anomalyFirst[i] >= 0 && r.anomalyFirst[i] < this.anomalyFirst[i])) this.anomalyFirst[i] = r.anomalyFirst[i];
+      this.anomalyCount[i] += r.anomalyCount[i];
+    }
+    for (let i = 0; i < r.l2.length; i += 3) {
+      const e = this.l2.get(r.l2[i]) ?? [0, 0];
+      e[0] += r.l2[i + 1]; e[1] += r.l2[i + 2];
+      this.l2.set(r.l2[i], e);
+    }
+  }
+
+  anomalies(extra: AnomalyRecord[]): AnomalyRecord[] {
+    const out: AnomalyRecord[] = [];
+    for (let i = 0; i < ANOMALY_NAMES.length; i++) {
+      if (this.anomalyCount[i] > 0) out.push({ kind: ANOMALY_NAMES[i], count: this.anomalyCount[i], firstOffset: this.anomalyFirst[i] });
+    }
+    return out.concat(extra);
+  }
+
+  l2Records(): L2Record[] {
+    return [...this.l2].sort((a, b) => a[0] - b[0]).map(([t, [p, b]]) => ({ ethertype: t, name: ethertypeName(t), packets: p, bytes: b }));
+  }
+}
+
+/**
+ * One capture, all or nothing, into the sink. The reader cuts the stream into fixed ranges;
+ * the ranges decode in parallel (or here); their flow parts are merged strictly in range order
+ * and written by this thread, the one writer. At most 2 ranges per worker are in flight, so
+ * when the writer falls behind the reader waits.
+ */
 export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: IngestOptions): Promise<IngestSummary> {
   const path = inputName(input);
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const skipped = (id: number, r?: ReadResult): IngestSummary => ({
     path, captureId: id, action: 'skipped', status: r?.status ?? 'complete', error: null, errorOffset: null,
-    format: r?.format ?? '', packets: 0, bytes: 0, flows: 0, anomalies: 0, l2Packets: 0, seconds: 0, cpuSeconds: 0,
+    format: r?.format ?? '', packets: 0, bytes: 0, flows: 0, anomalies: 0, l2Packets: 0, seconds: 0, cpuSeconds: 0, ranges: 0,
   });
   let replaceId: number | null = null;
   if (isRegularFile(input)) {
@@ -59,46 +125,96 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
       replaceId = existing;
     }
   }
-  const proc = new PacketProcessor(opts.flow);
+  const pool = opts.pool ?? null;
+  const totals = new Totals();
+  const merger = new FlowMerger(opts.flow);
+  const extraAnomalies: AnomalyRecord[] = [];
   const captureId = await sink.beginCapture();
-  let result: ReadResult;
+  const inFlight: Promise<RangeResult>[] = [];
+  const maxInFlight = pool ? pool.workers * 2 : 1;
+  let ranges = 0;
+  let lastCheckpoint = Date.now();
+  const checkpoint = async (live: LiveIngest): Promise<void> => {
+    const f = live.facts();
+    const has = totals.packets > 0;
+    await sink.checkpointCapture(captureId, {
+      path, size: f.size, sha256: '', format: f.format, linktypes: f.linktypes, packets: totals.packets, bytes: totals.bytes,
+      firstSec: has ? totals.firstSec : null, firstNs: has ? totals.firstNs : 0, lastSec: has ? totals.lastSec : null, lastNs: has ? totals.lastNs : 0,
+      snaplen: f.snaplen, status: 'running', error: null, errorOffset: null, isb: f.isb, flows: merger.flowsEmitted, toolVersion: VERSION,
+    }, totals.anomalies(extraAnomalies), totals.l2Records());
+    lastCheckpoint = Date.now();
+  };
+
+  const write = async (): Promise<void> => {
+    for (const b of merger.take()) {
+      if (opts.beforeAppend) await opts.beforeAppend();
+      await sink.appendFlows(captureId, b);
+    }
+  };
+  const absorb = async (r: RangeResult): Promise<void> => {
+    totals.add(r);
+    if (r.error) extraAnomalies.push({ kind: 'range_decode_error', count: 1, firstOffset: -1 });
+    merger.addRange(r.index, batchesOf(r), r.lastSec, r.lastNs);
+    ranges++;
+    await write();
+    if (opts.live && Date.now() - lastCheckpoint >= opts.live.checkpointMs) await checkpoint(opts.live);
+    opts.onProgress?.({ path, bytes: totals.bytes, packets: totals.packets, flows: merger.flowsEmitted + merger.pending });
+  };
+  const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, baseOffset: range.baseOffset, state: range.state, flow: opts.flow });
+  // The first range waits for a second: a capture that fits in one range is decoded here,
+  // without starting threads (same range, same output).
+  let held: Range | null = null;
+  const dispatch = async (range: Range): Promise<void> => {
+    if (!pool) { await absorb(processRange(taskOf(range))); return; }
+    inFlight.push(pool.run(taskOf(range)));
+    while (inFlight.length >= maxInFlight) await absorb(await inFlight.shift()!);
+  };
+  const onRange = async (range: Range): Promise<void> => {
+    if (range.index === 0) { held = range; return; }
+    if (held) { const h = held; held = null; await dispatch(h); }
+    await dispatch(range);
+  };
+
   try {
-    const drain = async (all: boolean): Promise<void> => {
-      for (const b of proc.flows.take(all)) await sink.appendFlows(captureId, b);
-    };
-    result = await readCapture(input, proc, async () => {
-      await drain(false);
-      opts.onProgress?.({ path, bytes: proc.bytes, packets: proc.packets, flows: proc.flows.flowsEmitted + proc.flows.activeFlows });
-    });
-    proc.flows.flush(opts.openFlowEndReason);
-    await drain(true);
-    if (replaceId === null && !isRegularFile(input)) {
+    let result: ReadResult;
+    try {
+      result = await readRanges(input, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange);
+    } finally {
+      // Whatever was handed out is merged, also when the reader stopped on an error.
+      if (held) { const h: Range = held; held = null; await absorb(processRange(taskOf(h))); }
+      while (inFlight.length > 0) await absorb(await inFlight.shift()!);
+    }
+    merger.finish(opts.openFlowEndReason);
+    await write();
+    if (replaceId === null && !isRegularFile(input) && !opts.live) {
       const existing = await sink.findCaptureByHash(result.sha256);
       if (existing !== null) {
         if (!opts.replace) { await sink.abortCapture(); return skipped(existing, result); }
         replaceId = existing;
       }
     }
-    const anomalies = proc.anomalies.records();
-    const l2 = proc.l2Records();
+    const anomalies = totals.anomalies(extraAnomalies);
+    const l2 = totals.l2Records();
+    const has = totals.packets > 0;
     const rec: CaptureRecord = {
       path, size: result.size, sha256: result.sha256, format: result.format, linktypes: result.linktypes,
-      packets: proc.packets, bytes: proc.bytes,
-      firstSec: proc.packets > 0 ? proc.firstSec : null, firstNs: proc.packets > 0 ? proc.firstNs : 0,
-      lastSec: proc.packets > 0 ? proc.lastSec : null, lastNs: proc.packets > 0 ? proc.lastNs : 0,
+      packets: totals.packets, bytes: totals.bytes,
+      firstSec: has ? totals.firstSec : null, firstNs: has ? totals.firstNs : 0,
+      lastSec: has ? totals.lastSec : null, lastNs: has ? totals.lastNs : 0,
       snaplen: result.snaplen, status: result.status, error: result.error, errorOffset: result.errorOffset,
-      isb: result.isb, flows: proc.flows.flowsEmitted, toolVersion: VERSION,
+      isb: opts.live ? opts.live.facts().isb : result.isb, flows: merger.flowsEmitted, toolVersion: VERSION,
     };
     await sink.finishCapture(captureId, rec, anomalies, l2, { replaceId });
     const cpu = process.cpuUsage(cpu0);
     return {
       path, captureId, action: replaceId !== null ? 'replaced' : 'ingested', status: result.status,
       error: result.error, errorOffset: result.errorOffset, format: result.format,
-      packets: proc.packets, bytes: proc.bytes, flows: proc.flows.flowsEmitted,
+      packets: totals.packets, bytes: totals.bytes, flows: merger.flowsEmitted,
       anomalies: anomalies.reduce((s, a) => s + a.count, 0),
       l2Packets: l2.reduce((s, a) => s + a.packets, 0),
       seconds: Number(process.hrtime.bigint() - t0) / 1e9,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      ranges,
     };
   } catch (e) {
     await sink.abortCapture();

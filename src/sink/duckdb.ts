@@ -32,6 +32,8 @@ interface ActiveCapture {
   appender: DuckDBAppender | null;
   /** Flow rows appended so far: the next row's running index. */
   rows: number;
+  /** Live: a checkpoint committed this capture's rows (captures, anomalies, l2) already. */
+  checkpointed?: boolean;
 }
 
 const NS_PER_S = 1000000000n;
@@ -145,6 +147,7 @@ export class DuckSink {
         a.appender.closeSync(); // flushes into this transaction
         a.appender = null;
       }
+      if (a.checkpointed) await this.deleteCaptureRows(captureId);
       const replaceId = opts.replaceId ?? null;
       if (replaceId !== null) {
         for (const t of TABLES) await this.conn.run(`DELETE FROM ${t} WHERE capture_id = $1`, [replaceId]);
@@ -159,6 +162,43 @@ export class DuckSink {
       await this.abortCapture().catch(() => {});
       throw e;
     }
+  }
+
+  /**
+   * Live capture: commits what the open capture wrote so far, with its captures row as it
+   * stands (status 'running') and its anomalies and l2 rows, then begins a new transaction
+   * for the rest. The flows written stay; the next checkpoint and finishCapture replace the
+   * capture's own rows. After a crash the DB holds the last checkpoint. Files never call
+   * this: a file capture stays one transaction.
+   */
+  async checkpointCapture(captureId: number, rec: CaptureRecord, anomalies: AnomalyRecord[], l2: L2Record[]): Promise<void> {
+    const a = this.expect(captureId);
+    try {
+      if (a.appender) {
+        a.appender.closeSync();
+        a.appender = null;
+      }
+      if (a.checkpointed) await this.deleteCaptureRows(captureId);
+      await this.appendRows('captures', [captureRow(captureId, rec)]);
+      await this.appendRows('anomalies', anomalies.map((x) => [captureId, x.kind, BigInt(x.count), BigInt(x.firstOffset)]));
+      await this.appendRows('l2', l2.map((x) => [captureId, x.ethertype, x.name, BigInt(x.packets), BigInt(x.bytes)]));
+      await this.conn.run('COMMIT');
+    } catch (e) {
+      await this.abortCapture().catch(() => {});
+      throw e;
+    }
+    a.checkpointed = true;
+    try {
+      await this.conn.run('BEGIN TRANSACTION');
+    } catch (e) {
+      this.active = null;
+      throw e;
+    }
+  }
+
+  /** The captures, anomalies and l2 rows of a capture (not its flows), inside the open transaction. */
+  private async deleteCaptureRows(captureId: number): Promise<void> {
+    for (const t of ['captures', 'anomalies', 'l2']) await this.conn.run(`DELETE FROM ${t} WHERE capture_id = $1`, [captureId]);
   }
 
   /** Discards everything the open capture wrote. A no-op when none is open. */

@@ -1,6 +1,7 @@
 /** What the pipeline hands to the sink besides flow batches. Plain objects: one per capture, at the edge. */
 
-export type CaptureStatus = 'complete' | 'truncated' | 'failed';
+/** 'running': a live capture between checkpoints (DuckSink.checkpointCapture), or one that never finished. */
+export type CaptureStatus = 'complete' | 'truncated' | 'failed' | 'running';
 
 export interface IsbCounters {
   /** Sums over all interfaces of the last ISB seen per interface; null when the capture had no such option. */

@@ -18,7 +18,8 @@ export function decodeIpv6(p: Decoded, dv: DataView, off: number, end: number): 
   const payloadLen = dv.getUint16(off + IPV6.PAYLOAD_LEN);
   const wireAvail = p.wireEnd - off;
   let total = payloadLen + IPV6.HEADER_LEN;
-  if (payloadLen === 0) total = wireAvail; // jumbogram or TSO: use the frame
+  // Zero: a jumbogram (hop-by-hop follows) or a TSO capture; with no next header it really is empty.
+  if (payloadLen === 0 && dv.getUint8(off + IPV6.NEXT_HEADER) !== IPV6.NO_NEXT) total = wireAvail;
   if (total > wireAvail) p.weird(A.ip_total_len_gt_wire);
   p.l3 = L3.Ip;
   p.ipVersion = 6;
@@ -32,8 +33,10 @@ export function decodeIpv6(p: Decoded, dv: DataView, off: number, end: number): 
   let next = dv.getUint8(off + IPV6.NEXT_HEADER);
   let pos = off + IPV6.HEADER_LEN;
   for (let n = 0; ; n++) {
-    if (n >= MAX_EXT_HEADERS) { p.weird(A.ipv6_ext_chain_too_long); p.proto = next; p.payloadLen = Math.max(0, ipEnd - pos); return; }
     let extLen: number;
+    const isExt = next === IPV6.HOP_BY_HOP || next === IPV6.ROUTING || next === IPV6.DEST_OPTS || next === IPV6.MOBILITY ||
+      next === IPV6.HIP || next === IPV6.SHIM6 || next === IPV6.AH || next === IPV6.FRAGMENT;
+    if (isExt && n >= MAX_EXT_HEADERS) { p.weird(A.ipv6_ext_chain_too_long); p.proto = next; p.payloadLen = Math.max(0, ipEnd - pos); return; }
     if (next === IPV6.HOP_BY_HOP || next === IPV6.ROUTING || next === IPV6.DEST_OPTS ||
         next === IPV6.MOBILITY || next === IPV6.HIP || next === IPV6.SHIM6) {
       if (end - pos < 2) break;

@@ -1,6 +1,6 @@
 import { A } from './anomaly.js';
 import { L3, type Decoded } from './packet.js';
-import { decodeEthernet } from './ethernet.js';
+import { decodeEthernet, decodeEthertype } from './ethernet.js';
 import { decodeIpByVersion } from './ip.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
@@ -32,8 +32,15 @@ export function decodeLink(p: Decoded, dv: DataView, linktype: number, off: numb
     case LINKTYPE.LINUX_SLL2: decodeSll2(p, dv, off, end); return;
     case LINKTYPE.NULL: decodeNull(p, dv, off, end, false); return;
     case LINKTYPE.LOOP: decodeNull(p, dv, off, end, true); return;
-    case LINKTYPE.PPP:
-    case LINKTYPE.PPP_HDLC: decodePpp(p, dv, off, end); return;
+    case LINKTYPE.PPP: decodePpp(p, dv, off, end); return;
+    case LINKTYPE.PPP_HDLC:
+      // Link type 50 also carries Cisco HDLC: address 0x0f (unicast) or 0x8f (broadcast), 0x00, then an EtherType.
+      if (end - off >= 4 && (dv.getUint8(off) === 0x0f || dv.getUint8(off) === 0x8f) && dv.getUint8(off + 1) === 0) {
+        decodeEthertype(p, dv, dv.getUint16(off + 2), off + 4, end, true);
+        return;
+      }
+      decodePpp(p, dv, off, end);
+      return;
     case LINKTYPE.NFLOG: decodeNflog(p, dv, off, end); return;
     default: p.weird(A.unknown_linktype); p.l3 = L3.Bad;
   }

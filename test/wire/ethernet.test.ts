@@ -73,6 +73,11 @@ describe('VLAN tags', () => {
     expect([p.vlanOuter, p.vlanInner, p.l3, p.dport]).toEqual([3000, 7, IP, 443]);
   });
 
+  it('TPID 0x9200 is a tag too', () => {
+    const { p } = decode(LT.ETHERNET, ether(ETHERTYPE.IPV6, v6udp, { tags: [[0x9200, 11], [0x8100, 22]] }));
+    expect([p.vlanOuter, p.vlanInner, p.dport]).toEqual([11, 22, 53]);
+  });
+
   it('three tags: the first two are recorded, IP still decoded', () => {
     const { p } = decode(LT.ETHERNET, ether(ETHERTYPE.IPV4, v4tcp, { tags: [[0x88a8, 1], [0x8100, 2], [0x8100, 3]] }));
     expect([p.vlanOuter, p.vlanInner, p.vlanDepth, p.l3]).toEqual([1, 2, 3, IP]);
@@ -114,6 +119,11 @@ describe('MPLS', () => {
     const { p, src } = decode(LT.ETHERNET, ether(ETHERTYPE.MPLS, mpls([299792], v6udp)));
     expect(p.mplsLabel).toBe(299792);
     expect([p.ipVersion, src, p.dport]).toEqual([6, norm('2001:db8:1::10'), 53]);
+  });
+
+  it('multicast MPLS (0x8848)', () => {
+    const { p } = decode(LT.ETHERNET, ether(0x8848, mpls([3001], v4tcp)));
+    expect([p.mplsLabel, p.dport]).toEqual([3001, 443]);
   });
 
   it('VLAN then MPLS: both recorded', () => {

@@ -149,7 +149,7 @@ describe('PPP', () => {
   // tcpdump.org linktypes: LINKTYPE_PPP_HDLC "the first byte will be 0xFF for PPP in HDLC-like
   // framing, and will be 0x0F or 0x8F for Cisco PPP with HDLC framing" (RFC 1547 4.3.1: address,
   // control 0x00, then an EtherType).
-  it.fails('PPP_HDLC (50) with Cisco HDLC framing (0x0f / 0x8f, then an EtherType)', () => {
+  it('PPP_HDLC (50) with Cisco HDLC framing (0x0f / 0x8f, then an EtherType)', () => {
     const a = decode(LT.PPP_HDLC, cat([0x0f, 0x00], be16(ETHERTYPE.IPV4), v4));
     expect([a.p.l3, a.src, a.p.dport]).toEqual([IP, '172.16.0.1', 2222]);
     const b = decode(LT.PPP_HDLC, cat([0x8f, 0x00], be16(ETHERTYPE.IPV6), v6));

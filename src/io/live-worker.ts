@@ -1,0 +1,116 @@
+/**
+ * The decoding side of `onpath live`, in a worker thread, so that the capture thread does
+ * nothing but copy packets out of libpcap: a DuckDB commit, a garbage collection or a burst
+ * of ending flows here never keeps libpcap's kernel buffer from being read.
+ *
+ * It turns the chunks the capture hands over (src/io/live.ts: a classic ns pcap stream in
+ * SharedArrayBuffers) back into one byte stream and runs the ordinary file pipeline on it,
+ * ingestCapture(), with the same flow table and sink as `onpath ingest`. Each chunk is
+ * copied out of the ring at once and the ring chunk given back, so the ring never waits for
+ * the pipeline's own buffering. With --write-pcap the same bytes also go to the pcapng files
+ * before they reach the pipeline, so the files and the DB hold the same packets.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { DuckSink } from '../sink/duckdb.js';
+import { ingestCapture, type IngestSummary } from '../pipeline/ingest.js';
+import { EndReason } from '../flow/batch.js';
+import type { FlowOptions } from '../flow/options.js';
+import type { IsbCounters } from '../sink/records.js';
+import type { LiveStats, StopReason } from './live.js';
+import { PcapngRotator } from './pcapng-writer.js';
+
+export interface LiveWorkerInit {
+  db: string;
+  /** Capture name in the DB, 'live:IFACE'. */
+  name: string;
+  iface: string;
+  flow: FlowOptions;
+  checkpointMs: number;
+  rangeBytes: number;
+  linktype: number;
+  snaplen: number;
+  /** Capture start, ns since the epoch, as a decimal string. */
+  startNs: string;
+  application: string;
+  writePcap: { dir: string; rotateBytes: number } | null;
+}
+
+export type ToWorker =
+  | { t: 'chunk'; index: number; len: number; sab?: SharedArrayBuffer; stats: LiveStats }
+  | { t: 'end'; reason: StopReason; stats: LiveStats };
+
+export type FromWorker =
+  | { t: 'release'; index: number }
+  | { t: 'progress'; packets: number; flows: number }
+  | { t: 'done'; summary: IngestSummary; files: string[] }
+  | { t: 'error'; message: string };
+
+/** How the capture's counters fill the ISB columns of `captures` (see README, Live capture). */
+export function liveIsb(s: LiveStats): IsbCounters {
+  return { ifRecv: s.received, ifDrop: s.ifDrops, filterAccept: null, osDrop: s.ringDrops, usrDeliv: s.delivered };
+}
+
+async function run(init: LiveWorkerInit): Promise<void> {
+  const port = parentPort!;
+  const send = (m: FromWorker): void => port.postMessage(m);
+  const sabs: SharedArrayBuffer[] = [];
+  const queue: ToWorker[] = [];
+  let wake: (() => void) | null = null;
+  port.on('message', (m: ToWorker) => {
+    queue.push(m);
+    if (wake) { const w = wake; wake = null; w(); }
+  });
+  let stats: LiveStats = { received: 0, delivered: 0, ringDrops: 0, ifDrops: null, bytes: 0, streamBytes: 0, startNs: init.startNs };
+  let consumed = 0;
+  const writer = init.writePcap === null ? null : new PcapngRotator({
+    dir: init.writePcap.dir, prefix: `onpath-${init.iface.replace(/[^\w.-]/g, '_')}`, rotateBytes: init.writePcap.rotateBytes,
+    linktype: init.linktype, snaplen: init.snaplen, ifName: init.iface, application: init.application, startNs: BigInt(init.startNs),
+  });
+
+  async function* stream(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      while (queue.length === 0) await new Promise<void>((r) => { wake = r; });
+      const m = queue.shift()!;
+      stats = m.stats;
+      if (m.t === 'end') return;
+      if (m.sab) sabs[m.index] = m.sab;
+      const copy = new Uint8Array(m.len);
+      copy.set(new Uint8Array(sabs[m.index]!, 0, m.len));
+      send({ t: 'release', index: m.index });
+      if (writer) await writer.write(copy, liveIsb(stats));
+      consumed += copy.length;
+      yield copy;
+    }
+  }
+
+  const sink = await DuckSink.open(init.db);
+  try {
+    let lastProgress = 0;
+    const summary = await ingestCapture({ name: init.name, stream: stream() }, sink, {
+      flow: init.flow,
+      replace: false,
+      rangeBytes: init.rangeBytes,
+      openFlowEndReason: EndReason.Shutdown,
+      onProgress: (p) => {
+        const now = Date.now();
+        if (now - lastProgress < 200) return;
+        lastProgress = now;
+        send({ t: 'progress', packets: p.packets, flows: p.flows });
+      },
+      live: {
+        checkpointMs: init.checkpointMs,
+        facts: () => ({ size: consumed, format: 'pcap-ns', linktypes: [init.linktype], snaplen: init.snaplen, isb: liveIsb(stats) }),
+      },
+    });
+    if (writer) await writer.close(liveIsb(stats));
+    send({ t: 'done', summary, files: writer?.files ?? [] });
+  } finally {
+    sink.close();
+  }
+}
+
+if (parentPort) {
+  run(workerData as LiveWorkerInit).catch((e: unknown) => {
+    parentPort!.postMessage({ t: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies FromWorker);
+  });
+}

@@ -1,0 +1,137 @@
+import { CaptureError } from '../io/capture-error.js';
+import type { FormatParser, ParserState } from '../io/format.js';
+import type { PacketSink } from '../io/packet-sink.js';
+import { isPcapMagic, PcapParser } from '../io/pcap.js';
+import { PcapngParser, PCAPNG } from '../io/pcapng.js';
+import { openSource, type CaptureInput } from '../io/source.js';
+import type { ReadResult } from '../io/capture-reader.js';
+
+/**
+ * Cuts a capture stream into byte ranges at record boundaries, for the workers.
+ *
+ * Range k holds the records whose first byte lies in [k*R, (k+1)*R) of the (decompressed)
+ * stream, so the ranges depend only on the content, never on how the bytes arrived or on
+ * the number of workers: that is what makes the output identical for any --workers N.
+ * The main thread only walks record headers (scan mode); each range travels to a worker as
+ * one exact-size ArrayBuffer with the parser state at its first record.
+ */
+export interface Range {
+  index: number;
+  buffer: ArrayBuffer;
+  /** Stream offset of buffer[0]. */
+  baseOffset: number;
+  state: ParserState;
+}
+
+export const DEFAULT_RANGE_BYTES = 16 * 1024 * 1024;
+
+const NULL_SINK: PacketSink = { packet() { /* scan only */ }, anomaly() { /* scan only */ } };
+
+function detect(head: Uint8Array): FormatParser {
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  if (dv.getUint32(0, true) === PCAPNG.SHB) return new PcapngParser(NULL_SINK);
+  if (isPcapMagic(dv, 0)) return new PcapParser(NULL_SINK);
+  const printable = head.subarray(0, Math.min(head.length, 64)).every((b) => (b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13);
+  throw new CaptureError(0, printable
+    ? 'not a capture: this looks like a text file (no pcap or pcapng magic)'
+    : `not a capture: unknown magic 0x${Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('')} (expected pcap, pcapng or gzip)`);
+}
+
+export async function readRanges(
+  input: CaptureInput, rangeBytes: number, onRange: (r: Range) => Promise<void>,
+): Promise<ReadResult> {
+  const src = await openSource(input);
+  let parser: FormatParser | null = null;
+  // Bytes not yet handed out: pieces[0] starts at stream offset `pendingBase`.
+  let pieces: Uint8Array[] = [];
+  let pendingLen = 0;
+  let pendingBase = 0;
+  let scanned = 0; // stream offset up to which records were walked (a record boundary)
+  let index = 0;
+  let state: ParserState | null = null; // parser state at pendingBase's first record
+  let cut = rangeBytes;
+  const result = (status: ReadResult['status'], error: string | null, errorOffset: number | null): ReadResult => ({
+    format: (parser?.format ?? 'unknown') + (src.gzip ? '+gzip' : ''),
+    linktypes: parser?.linktypes() ?? [],
+    snaplen: parser?.snaplen() ?? null,
+    isb: parser?.isb() ?? { ifRecv: null, ifDrop: null, filterAccept: null, osDrop: null, usrDeliv: null },
+    consumed: scanned, size: src.bytesRead, sha256: src.digest(), status, error, errorOffset,
+  });
+  const joined = (): Uint8Array => {
+    if (pieces.length === 1) return pieces[0];
+    const out = new Uint8Array(pendingLen);
+    let o = 0;
+    for (const p of pieces) { out.set(p, o); o += p.length; }
+    pieces = [out];
+    return out;
+  };
+  /** Hands out [pendingBase, upTo) as one range and keeps the rest. */
+  const emit = async (upTo: number): Promise<void> => {
+    if (parser === null) return;
+    const all = joined();
+    const n = upTo - pendingBase;
+    if (n > 0 && state !== null) {
+      const buffer = new ArrayBuffer(n);
+      new Uint8Array(buffer).set(all.subarray(0, n));
+      await onRange({ index: index++, buffer, baseOffset: pendingBase, state });
+    }
+    const rest = all.subarray(n);
+    pieces = rest.length > 0 ? [rest] : [];
+    pendingLen = rest.length;
+    pendingBase = upTo;
+    state = parser.snapshot();
+  };
+  try {
+    for await (const chunk of src.chunks) {
+      const c = chunk as Uint8Array;
+      if (c.length === 0) continue;
+      pieces.push(c);
+      pendingLen += c.length;
+      if (parser === null) {
+        if (pendingLen < 4) continue;
+        parser = detect(joined());
+        parser.scanOnly = true;
+        state = parser.snapshot();
+      }
+      for (;;) {
+        const buf = joined();
+        const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+        const from = scanned - pendingBase;
+        const pos = parser.parse(buf, dv, from, buf.length, pendingBase, cut);
+        scanned = pendingBase + pos;
+        if (scanned >= cut) {
+          await emit(scanned);
+          while (cut <= scanned) cut += rangeBytes;
+          continue;
+        }
+        break;
+      }
+    }
+  } catch (e) {
+    if (e instanceof CaptureError) {
+      // Every record before the bad one is whole: hand them out too.
+      if (parser !== null && parser.recordStart > scanned) scanned = parser.recordStart;
+      await emit(scanned);
+      return result('failed', e.reason, e.offset);
+    }
+    const code = (e as { code?: string }).code;
+    if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') {
+      await emit(scanned);
+      const trunc = code === 'Z_BUF_ERROR';
+      return result(trunc ? 'truncated' : 'failed',
+        trunc ? `gzip stream ends early (after ${pendingBase + pendingLen} decompressed bytes)` : `corrupt gzip data: ${(e as Error).message}`,
+        scanned);
+    }
+    throw e;
+  }
+  if (parser === null) {
+    return result('failed', pendingLen === 0 ? 'empty file' : `file is only ${pendingLen} bytes long: too short for any capture header`, 0);
+  }
+  await emit(scanned);
+  if (pendingLen > 0) {
+    const what = scanned === 0 ? 'file header' : 'record';
+    return result('truncated', `${what} cut short: ${pendingLen} trailing bytes do not hold a whole ${what}`, scanned);
+  }
+  if (scanned === 0) return result('failed', 'file header cut short', 0);
+  return result('complete', null, null);
+}

@@ -1,0 +1,63 @@
+import type { ParserState } from '../io/format.js';
+import { PcapParser } from '../io/pcap.js';
+import { PcapngParser } from '../io/pcapng.js';
+import { CaptureError } from '../io/capture-error.js';
+import type { FlowOptions } from '../flow/options.js';
+import { viewBatch, type FlowBatch } from '../flow/batch.js';
+import { ANOMALY_NAMES } from '../wire/anomaly.js';
+import { PacketProcessor } from './processor.js';
+
+export interface RangeTask {
+  index: number;
+  buffer: ArrayBuffer;
+  baseOffset: number;
+  state: ParserState;
+  flow: FlowOptions;
+}
+
+/** What a range gives back: its flow parts as whole batches (their buffers are transferred), and its counters. */
+export interface RangeResult {
+  index: number;
+  batches: { buffer: ArrayBuffer; capacity: number; n: number; spltN: number }[];
+  packets: number;
+  bytes: number;
+  undecoded: number;
+  firstSec: number; firstNs: number; lastSec: number; lastNs: number;
+  anomalyCount: number[];
+  anomalyFirst: number[];
+  /** [ethertype, packets, bytes] triples. */
+  l2: number[];
+  /** A parse error inside the range (the reader validated it first, so only a bug gets here). */
+  error: string | null;
+}
+
+/** Decodes one range into flow parts; pure, runs in a worker or in-process. */
+export function processRange(task: RangeTask): RangeResult {
+  const proc = new PacketProcessor(task.flow);
+  const parser = task.state.kind === 'pcap' ? new PcapParser(proc, task.state) : new PcapngParser(proc, task.state);
+  const buf = new Uint8Array(task.buffer);
+  const dv = new DataView(task.buffer);
+  let error: string | null = null;
+  try {
+    parser.parse(buf, dv, 0, buf.length, task.baseOffset);
+  } catch (e) {
+    error = e instanceof CaptureError ? e.message : String(e);
+  }
+  proc.flows.flush();
+  const batches = proc.flows.take(true).map((b) => ({ buffer: b.buffer, capacity: b.capacity, n: b.n, spltN: b.spltN }));
+  const l2: number[] = [];
+  for (const r of proc.l2Records()) l2.push(r.ethertype, r.packets, r.bytes);
+  return {
+    index: task.index, batches,
+    packets: proc.packets, bytes: proc.bytes, undecoded: proc.undecoded,
+    firstSec: proc.firstSec, firstNs: proc.firstNs, lastSec: proc.lastSec, lastNs: proc.lastNs,
+    anomalyCount: Array.from(proc.anomalies.count), anomalyFirst: Array.from(proc.anomalies.firstOffset),
+    l2, error,
+  };
+}
+
+export function batchesOf(r: RangeResult): FlowBatch[] {
+  return r.batches.map((b) => viewBatch(b.buffer, b.capacity, b.spltN, b.n));
+}
+
+export const ANOMALY_KINDS = ANOMALY_NAMES.length;
