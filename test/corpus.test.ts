@@ -26,15 +26,16 @@ const captures = manifest().filter((r) => hasSidecar(r.file, 'flows.tsv'));
 describe('corpus: flows equal tshark per 5-tuple', () => {
   it('has captures to check', () => { expect(captures.length).toBeGreaterThan(40); });
 
-  for (const cap of captures) {
-    it(cap.file, async () => {
+  // Once as one range, once cut into 16 KiB ranges (the merge must keep every packet and byte).
+  for (const [cap, rangeBytes] of captures.flatMap((c) => [[c, undefined], [c, 16384]] as const)) {
+    it(`${cap.file}${rangeBytes ? ' (16 KiB ranges)' : ''}`, async () => {
       const ref = new Map<string, Dir>();
       for (const r of readTsv(corpusPath(`${cap.file}.flows.tsv`))) {
         if (r.proto !== '6' && r.proto !== '17') continue;
         const { key, aIsLow } = canon(r.proto, r.a_addr, r.a_port, r.b_addr, r.b_port);
         add(ref, key, aIsLow, +r.pkts_a2b, +r.bytes_a2b, +r.ip_bytes_a2b, +r.pkts_b2a, +r.bytes_b2a, +r.ip_bytes_b2a);
       }
-      const { sink } = await ingestAll([corpusPath(cap.file)]);
+      const { sink } = await ingestAll([corpusPath(cap.file)], {}, false, undefined, { rangeBytes });
       try {
         const got = new Map<string, Dir>();
         for (const f of await rows(sink, `SELECT proto, orig_addr, orig_port, resp_addr, resp_port, orig_pkts, orig_wire_bytes, orig_ip_bytes,

@@ -172,7 +172,9 @@ async function runLive(o: LiveCliOptions): Promise<number> {
   progress.done();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  await w.terminate();
+  // After 'done' the worker has closed the DB and ends by itself; never cut it off inside DuckDB.
+  if (!outcome.ok) await w.terminate();
+  else await new Promise<void>((r) => { if (w.threadId < 0) r(); else w.once('exit', () => r()); });
   if (!outcome.ok) {
     process.stderr.write(`onpath live: ${name}: ${outcome.message}\n`);
     return EXIT_FAILED;

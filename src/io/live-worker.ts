@@ -84,9 +84,10 @@ async function run(init: LiveWorkerInit): Promise<void> {
   }
 
   const sink = await DuckSink.open(init.db);
+  let summary: IngestSummary;
   try {
     let lastProgress = 0;
-    const summary = await ingestCapture({ name: init.name, stream: stream() }, sink, {
+    summary = await ingestCapture({ name: init.name, stream: stream() }, sink, {
       flow: init.flow,
       replace: false,
       rangeBytes: init.rangeBytes,
@@ -103,10 +104,11 @@ async function run(init: LiveWorkerInit): Promise<void> {
       },
     });
     if (writer) await writer.close(liveIsb(stats));
-    send({ t: 'done', summary, files: writer?.files ?? [] });
   } finally {
-    sink.close();
+    sink.close(); // before 'done': the main thread may end the process once it has the summary
   }
+  send({ t: 'done', summary, files: writer?.files ?? [] });
+  port.close(); // nothing more to receive: let this thread end
 }
 
 if (parentPort) {

@@ -3,19 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckSink } from '../../src/sink/duckdb.js';
 import { DEFAULT_FLOW_OPTIONS, type FlowOptions } from '../../src/flow/options.js';
-import { ingestCapture, type IngestSummary } from '../../src/pipeline/ingest.js';
+import { ingestCapture, type IngestOptions, type IngestSummary } from '../../src/pipeline/ingest.js';
 
 export function tempDir(prefix = 'onpath-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
 /** Ingests captures into a fresh DuckDB file with the real pipeline and sink. */
-export async function ingestAll(paths: string[], flow: Partial<FlowOptions> = {}, replace = false, dbPath?: string):
-  Promise<{ sink: DuckSink; db: string; summaries: IngestSummary[] }> {
+export async function ingestAll(paths: string[], flow: Partial<FlowOptions> = {}, replace = false, dbPath?: string,
+  extra: Partial<IngestOptions> = {}): Promise<{ sink: DuckSink; db: string; summaries: IngestSummary[] }> {
   const db = dbPath ?? join(tempDir(), 'test.duckdb');
   const sink = await DuckSink.open(db);
   const summaries: IngestSummary[] = [];
-  for (const p of paths) summaries.push(await ingestCapture(p, sink, { flow: { ...DEFAULT_FLOW_OPTIONS, ...flow }, replace }));
+  for (const p of paths) summaries.push(await ingestCapture(p, sink, { ...extra, flow: { ...DEFAULT_FLOW_OPTIONS, ...flow }, replace }));
   return { sink, db, summaries };
 }
 
