@@ -36,20 +36,20 @@ export function openRaw(input: CaptureInput): AsyncIterable<Uint8Array> {
  * stream. Returns decompressed chunks; a gzip stream that ends early raises an Error
  * with code 'Z_BUF_ERROR' (mapped to a truncation by the caller).
  */
-export async function openSource(path: CaptureInput): Promise<RawSource> {
+export async function openSource(path: CaptureInput, hashing = true): Promise<RawSource> {
   const hash: Hash = createHash('sha256');
   let bytesRead = 0;
   const raw = openRaw(path)[Symbol.asyncIterator]();
   const first = await raw.next();
   const firstChunk: Uint8Array | null = first.done ? null : (first.value as Uint8Array);
   async function* counted(): AsyncGenerator<Uint8Array> {
-    if (firstChunk) { hash.update(firstChunk); bytesRead += firstChunk.length; yield firstChunk; }
+    if (firstChunk) { if (hashing) hash.update(firstChunk); bytesRead += firstChunk.length; yield firstChunk; }
     if (first.done) return;
     for (;;) {
       const r = await raw.next();
       if (r.done) return;
       const c = r.value as Uint8Array;
-      hash.update(c);
+      if (hashing) hash.update(c);
       bytesRead += c.length;
       yield c;
     }

@@ -118,8 +118,10 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     format: r?.format ?? '', packets: 0, bytes: 0, flows: 0, anomalies: 0, l2Packets: 0, seconds: 0, cpuSeconds: 0, ranges: 0,
   });
   let replaceId: number | null = null;
+  let knownSha256: string | undefined;
   if (isRegularFile(input)) {
-    const existing = await sink.findCaptureByHash(await hashFile(input));
+    knownSha256 = await hashFile(input);
+    const existing = await sink.findCaptureByHash(knownSha256);
     if (existing !== null) {
       if (!opts.replace) return skipped(existing);
       replaceId = existing;
@@ -145,22 +147,29 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     lastCheckpoint = Date.now();
   };
 
+  const timing = { mergeMs: 0, sinkMs: 0, parts: 0 };
   const write = async (): Promise<void> => {
     for (const b of merger.take()) {
       if (opts.beforeAppend) await opts.beforeAppend();
+      const t = performance.now();
       await sink.appendFlows(captureId, b);
+      timing.sinkMs += performance.now() - t;
     }
   };
   const absorb = async (r: RangeResult): Promise<void> => {
     totals.add(r);
     if (r.error) extraAnomalies.push({ kind: 'range_decode_error', count: 1, firstOffset: -1 });
-    merger.addRange(r.index, batchesOf(r), r.lastSec, r.lastNs);
+    const t = performance.now();
+    const parts = batchesOf(r);
+    for (const b of parts) timing.parts += b.n;
+    merger.addRange(r.index, parts, r.lastSec, r.lastNs);
+    timing.mergeMs += performance.now() - t;
     ranges++;
     await write();
     if (opts.live && Date.now() - lastCheckpoint >= opts.live.checkpointMs) await checkpoint(opts.live);
     opts.onProgress?.({ path, bytes: totals.bytes, packets: totals.packets, flows: merger.flowsEmitted + merger.pending });
   };
-  const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, baseOffset: range.baseOffset, state: range.state, flow: opts.flow });
+  const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, length: range.length, baseOffset: range.baseOffset, state: range.state, flow: opts.flow });
   // The first range waits for a second: a capture that fits in one range is decoded here,
   // without starting threads (same range, same output).
   let held: Range | null = null;
@@ -178,7 +187,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   try {
     let result: ReadResult;
     try {
-      result = await readRanges(input, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange);
+      result = await readRanges(input, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, knownSha256);
     } finally {
       // Whatever was handed out is merged, also when the reader stopped on an error.
       if (held) { const h: Range = held; held = null; await absorb(processRange(taskOf(h))); }
@@ -204,7 +213,12 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
       snaplen: result.snaplen, status: result.status, error: result.error, errorOffset: result.errorOffset,
       isb: opts.live ? opts.live.facts().isb : result.isb, flows: merger.flowsEmitted, toolVersion: VERSION,
     };
+    const tf = performance.now();
     await sink.finishCapture(captureId, rec, anomalies, l2, { replaceId });
+    timing.sinkMs += performance.now() - tf;
+    if (process.env.ONPATH_TIMING) {
+      process.stderr.write(`timing: ${ranges} ranges, ${timing.parts} flow parts -> ${merger.flowsEmitted} flows; merge ${timing.mergeMs.toFixed(0)} ms, sink ${timing.sinkMs.toFixed(0)} ms\n`);
+    }
     const cpu = process.cpuUsage(cpu0);
     return {
       path, captureId, action: replaceId !== null ? 'replaced' : 'ingested', status: result.status,

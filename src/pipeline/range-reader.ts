@@ -3,7 +3,7 @@ import type { FormatParser, ParserState } from '../io/format.js';
 import type { PacketSink } from '../io/packet-sink.js';
 import { isPcapMagic, PcapParser } from '../io/pcap.js';
 import { PcapngParser, PCAPNG } from '../io/pcapng.js';
-import { openSource, type CaptureInput } from '../io/source.js';
+import { CHUNK_BYTES, openSource, type CaptureInput } from '../io/source.js';
 import type { ReadResult } from '../io/capture-reader.js';
 
 /**
@@ -17,7 +17,9 @@ import type { ReadResult } from '../io/capture-reader.js';
  */
 export interface Range {
   index: number;
+  /** Holds the range in [0, length); may be longer (it is moved to the worker, never copied). */
   buffer: ArrayBuffer;
+  length: number;
   /** Stream offset of buffer[0]. */
   baseOffset: number;
   state: ParserState;
@@ -38,67 +40,67 @@ function detect(head: Uint8Array): FormatParser {
 }
 
 export async function readRanges(
-  input: CaptureInput, rangeBytes: number, onRange: (r: Range) => Promise<void>,
+  input: CaptureInput, rangeBytes: number, onRange: (r: Range) => Promise<void>, knownSha256?: string,
 ): Promise<ReadResult> {
-  const src = await openSource(input);
+  const src = await openSource(input, knownSha256 === undefined);
   let parser: FormatParser | null = null;
-  // Bytes not yet handed out: pieces[0] starts at stream offset `pendingBase`.
-  let pieces: Uint8Array[] = [];
-  let pendingLen = 0;
-  let pendingBase = 0;
+  // Bytes not yet handed out, contiguous: acc[0] is stream offset `accBase`. Each stream byte is
+  // copied in once; a range leaves with the buffer itself (transferred, not copied).
+  let acc = new Uint8Array(0);
+  let accLen = 0;
+  let accBase = 0;
   let scanned = 0; // stream offset up to which records were walked (a record boundary)
   let index = 0;
-  let state: ParserState | null = null; // parser state at pendingBase's first record
+  let state: ParserState | null = null; // parser state at accBase's first record
   let cut = rangeBytes;
   const result = (status: ReadResult['status'], error: string | null, errorOffset: number | null): ReadResult => ({
     format: (parser?.format ?? 'unknown') + (src.gzip ? '+gzip' : ''),
     linktypes: parser?.linktypes() ?? [],
     snaplen: parser?.snaplen() ?? null,
     isb: parser?.isb() ?? { ifRecv: null, ifDrop: null, filterAccept: null, osDrop: null, usrDeliv: null },
-    consumed: scanned, size: src.bytesRead, sha256: src.digest(), status, error, errorOffset,
+    consumed: scanned, size: src.bytesRead, sha256: knownSha256 ?? src.digest(), status, error, errorOffset,
   });
-  const joined = (): Uint8Array => {
-    if (pieces.length === 1) return pieces[0];
-    const out = new Uint8Array(pendingLen);
-    let o = 0;
-    for (const p of pieces) { out.set(p, o); o += p.length; }
-    pieces = [out];
-    return out;
+  const capacityFor = (need: number): number => Math.max(need, Math.min(rangeBytes, 64 << 20) + CHUNK_BYTES);
+  const append = (c: Uint8Array): void => {
+    if (accLen + c.length > acc.length) {
+      const bigger = new Uint8Array(capacityFor(accLen + c.length));
+      bigger.set(acc.subarray(0, accLen));
+      acc = bigger;
+    }
+    acc.set(c, accLen);
+    accLen += c.length;
   };
-  /** Hands out [pendingBase, upTo) as one range and keeps the rest. */
+  /** Hands out [accBase, upTo) as one range and keeps the rest. */
   const emit = async (upTo: number): Promise<void> => {
     if (parser === null) return;
-    const all = joined();
-    const n = upTo - pendingBase;
+    const n = upTo - accBase;
+    const rest = accLen - n;
+    const next = new Uint8Array(capacityFor(rest));
+    next.set(acc.subarray(n, accLen));
     if (n > 0 && state !== null) {
-      const buffer = new ArrayBuffer(n);
-      new Uint8Array(buffer).set(all.subarray(0, n));
-      await onRange({ index: index++, buffer, baseOffset: pendingBase, state });
+      // The range's bytes stay where they are: the worker gets the whole buffer and reads [0, n).
+      await onRange({ index: index++, buffer: acc.buffer as ArrayBuffer, length: n, baseOffset: accBase, state });
     }
-    const rest = all.subarray(n);
-    pieces = rest.length > 0 ? [rest] : [];
-    pendingLen = rest.length;
-    pendingBase = upTo;
+    acc = next;
+    accLen = rest;
+    accBase = upTo;
     state = parser.snapshot();
   };
   try {
     for await (const chunk of src.chunks) {
       const c = chunk as Uint8Array;
       if (c.length === 0) continue;
-      pieces.push(c);
-      pendingLen += c.length;
+      append(c);
       if (parser === null) {
-        if (pendingLen < 4) continue;
-        parser = detect(joined());
+        if (accLen < 4) continue;
+        parser = detect(acc.subarray(0, accLen));
         parser.scanOnly = true;
         state = parser.snapshot();
       }
       for (;;) {
-        const buf = joined();
-        const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-        const from = scanned - pendingBase;
-        const pos = parser.parse(buf, dv, from, buf.length, pendingBase, cut);
-        scanned = pendingBase + pos;
+        const dv = new DataView(acc.buffer, 0, accLen);
+        const pos = parser.parse(acc, dv, scanned - accBase, accLen, accBase, cut);
+        scanned = accBase + pos;
         if (scanned >= cut) {
           await emit(scanned);
           while (cut <= scanned) cut += rangeBytes;
@@ -119,18 +121,18 @@ export async function readRanges(
       await emit(scanned);
       const trunc = code === 'Z_BUF_ERROR';
       return result(trunc ? 'truncated' : 'failed',
-        trunc ? `gzip stream ends early (after ${pendingBase + pendingLen} decompressed bytes)` : `corrupt gzip data: ${(e as Error).message}`,
+        trunc ? `gzip stream ends early (after ${accBase + accLen} decompressed bytes)` : `corrupt gzip data: ${(e as Error).message}`,
         scanned);
     }
     throw e;
   }
   if (parser === null) {
-    return result('failed', pendingLen === 0 ? 'empty file' : `file is only ${pendingLen} bytes long: too short for any capture header`, 0);
+    return result('failed', accLen === 0 ? 'empty file' : `file is only ${accLen} bytes long: too short for any capture header`, 0);
   }
   await emit(scanned);
-  if (pendingLen > 0) {
+  if (accLen > 0) {
     const what = scanned === 0 ? 'file header' : 'record';
-    return result('truncated', `${what} cut short: ${pendingLen} trailing bytes do not hold a whole ${what}`, scanned);
+    return result('truncated', `${what} cut short: ${accLen} trailing bytes do not hold a whole ${what}`, scanned);
   }
   if (scanned === 0) return result('failed', 'file header cut short', 0);
   return result('complete', null, null);

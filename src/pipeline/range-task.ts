@@ -10,6 +10,8 @@ import { PacketProcessor } from './processor.js';
 export interface RangeTask {
   index: number;
   buffer: ArrayBuffer;
+  /** Bytes of the range at the start of `buffer`. */
+  length: number;
   baseOffset: number;
   state: ParserState;
   flow: FlowOptions;
@@ -35,8 +37,8 @@ export interface RangeResult {
 export function processRange(task: RangeTask): RangeResult {
   const proc = new PacketProcessor(task.flow);
   const parser = task.state.kind === 'pcap' ? new PcapParser(proc, task.state) : new PcapngParser(proc, task.state);
-  const buf = new Uint8Array(task.buffer);
-  const dv = new DataView(task.buffer);
+  const buf = new Uint8Array(task.buffer, 0, task.length);
+  const dv = new DataView(task.buffer, 0, task.length);
   let error: string | null = null;
   try {
     parser.parse(buf, dv, 0, buf.length, task.baseOffset);
