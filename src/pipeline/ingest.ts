@@ -136,13 +136,14 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   const maxInFlight = pool ? pool.workers * 2 : 1;
   let ranges = 0;
   let lastCheckpoint = Date.now();
+  let flowRows = 0; // flow rows handed to the sink (the merger may still hold ended flows)
   const checkpoint = async (live: LiveIngest): Promise<void> => {
     const f = live.facts();
     const has = totals.packets > 0;
     await sink.checkpointCapture(captureId, {
       path, size: f.size, sha256: '', format: f.format, linktypes: f.linktypes, packets: totals.packets, bytes: totals.bytes,
       firstSec: has ? totals.firstSec : null, firstNs: has ? totals.firstNs : 0, lastSec: has ? totals.lastSec : null, lastNs: has ? totals.lastNs : 0,
-      snaplen: f.snaplen, status: 'running', error: null, errorOffset: null, isb: f.isb, flows: merger.flowsEmitted, toolVersion: VERSION,
+      snaplen: f.snaplen, status: 'running', error: null, errorOffset: null, isb: f.isb, flows: flowRows, toolVersion: VERSION,
     }, totals.anomalies(extraAnomalies), totals.l2Records());
     lastCheckpoint = Date.now();
   };
@@ -153,6 +154,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
       if (opts.beforeAppend) await opts.beforeAppend();
       const t = performance.now();
       await sink.appendFlows(captureId, b);
+      flowRows += b.n;
       timing.sinkMs += performance.now() - t;
     }
   };
