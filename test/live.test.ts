@@ -345,7 +345,7 @@ describe(`live capture on a veth pair in a namespace, replayed with tcpreplay${v
       await live.ready;
       const r = replay(replayFile, 2000);
       rp.proc = r.proc;
-      await sleep(2000);
+      await sleep(2500); // ranges of 1 MiB: the first checkpoint comes after ~1 s of this traffic
       // Two different signals: two of the same kind sent at once may be merged into one by the kernel.
       live.proc.kill('SIGINT');
       live.proc.kill('SIGTERM');

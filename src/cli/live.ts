@@ -150,15 +150,17 @@ async function runLive(o: LiveCliOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  if (!o.quiet) {
+  const announce = (): void => {
+    if (o.quiet) return;
     process.stderr.write(`onpath live: capturing on ${o.interface} (link type ${capture.linktype}, snaplen ${o.snaplen}` +
       `${o.filter ? `, filter '${o.filter}'` : ''}) into ${o.db}; Ctrl-C stops\n`);
-  }
+  };
 
   const w = worker;
   const outcome = await new Promise<{ ok: true; summary: Extract<FromWorker, { t: 'done' }> } | { ok: false; message: string }>((resolve) => {
     w.on('message', (m: FromWorker) => {
       switch (m.t) {
+        case 'ready': announce(); break; // the DB is open: packets so far wait in the ring
         case 'release': capture.release(m.index); break;
         case 'progress': progress.flows = m.flows; break;
         case 'done': resolve({ ok: true, summary: m }); break;

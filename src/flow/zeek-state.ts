@@ -714,31 +714,8 @@ export class ZeekState {
     const o = sb + EU0 + u[sb + S_SWAP] * EU;
     const r = sb + EU0 + (u[sb + S_SWAP] ^ 1) * EU;
     const os = u[o + E_ST], rs = u[r + E_ST];
-    if (proto === 6) {
-      const oInactive = os === INACTIVE || os === PARTIAL;
-      const rInactive = rs === INACTIVE || rs === PARTIAL;
-      if (rs === RESET) {
-        if (os === SYN_SENT || os === SYN_ACK_SENT || (os === RESET && this.size(o, r) === 0 && this.size(r, o) === 0)) {
-          return CONN_STATE.REJ;
-        }
-        return oInactive ? CONN_STATE.RSTRH : CONN_STATE.RSTR;
-      }
-      if (os === RESET) {
-        if (rInactive) return u[sb + S_RST0] === M_OK ? CONN_STATE.RSTOS0 : CONN_STATE.OTH;
-        return CONN_STATE.RSTO;
-      }
-      if (rs === CLOSED && os === CLOSED) return CONN_STATE.SF;
-      if (os === CLOSED) return rInactive ? CONN_STATE.SH : CONN_STATE.S2;
-      if (rs === CLOSED) return oInactive ? CONN_STATE.SHR : CONN_STATE.S3;
-      if (os === SYN_SENT && rs === INACTIVE) return CONN_STATE.S0;
-      if (os === ESTABLISHED && rs === ESTABLISHED) return CONN_STATE.S1;
-      return CONN_STATE.OTH;
-    }
-    if (proto === 17) {
-      if (os) return rs ? CONN_STATE.SF : CONN_STATE.S0;
-      return rs ? CONN_STATE.SHR : CONN_STATE.OTH;
-    }
-    return CONN_STATE.OTH;
+    const sizes0 = proto === 6 && os === RESET && rs === RESET;
+    return zeekConnState(proto, os, rs, sizes0 ? this.size(o, r) : 1, sizes0 ? this.size(r, o) : 1, u[sb + S_RST0] === M_OK);
   }
 
   /** Copies the history letters into dst at dstOff (at most max bytes, ASCII), returns the count. */
@@ -911,4 +888,35 @@ export function icmpCounterpart(isV6: boolean, type: number): number {
     case 145: return 144;
     default: return -1;
   }
+}
+
+/**
+ * Zeek's conn_state (scripts/base/protocols/conn/main.zeek) from the two endpoint states. For UDP
+ * and others a state is 1 when that side sent anything. `rstos0`: the history matches
+ * /^\^?S[^HAFGIQ]*R/. Sizes matter only for REJ when both sides reset.
+ */
+export function zeekConnState(proto: number, os: number, rs: number, oSize: number, rSize: number, rstos0: boolean): number {
+  if (proto === 6) {
+    const oInactive = os === INACTIVE || os === PARTIAL;
+    const rInactive = rs === INACTIVE || rs === PARTIAL;
+    if (rs === RESET) {
+      if (os === SYN_SENT || os === SYN_ACK_SENT || (os === RESET && oSize === 0 && rSize === 0)) return CONN_STATE.REJ;
+      return oInactive ? CONN_STATE.RSTRH : CONN_STATE.RSTR;
+    }
+    if (os === RESET) {
+      if (rInactive) return rstos0 ? CONN_STATE.RSTOS0 : CONN_STATE.OTH;
+      return CONN_STATE.RSTO;
+    }
+    if (rs === CLOSED && os === CLOSED) return CONN_STATE.SF;
+    if (os === CLOSED) return rInactive ? CONN_STATE.SH : CONN_STATE.S2;
+    if (rs === CLOSED) return oInactive ? CONN_STATE.SHR : CONN_STATE.S3;
+    if (os === SYN_SENT && rs === INACTIVE) return CONN_STATE.S0;
+    if (os === ESTABLISHED && rs === ESTABLISHED) return CONN_STATE.S1;
+    return CONN_STATE.OTH;
+  }
+  if (proto === 17) {
+    if (os) return rs ? CONN_STATE.SF : CONN_STATE.S0;
+    return rs ? CONN_STATE.SHR : CONN_STATE.OTH;
+  }
+  return CONN_STATE.OTH;
 }

@@ -19,7 +19,8 @@ export interface ReadResult {
   errorOffset: number | null;
 }
 
-function detect(head: Uint8Array, sink: PacketSink): FormatParser {
+/** Picks the parser by the first bytes (gzip is already undone); refuses anything else with a reason. */
+export function detectFormat(head: Uint8Array, sink: PacketSink): FormatParser {
   const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   if (dv.getUint32(0, true) === PCAPNG.SHB) return new PcapngParser(sink);
   if (isPcapMagic(dv, 0)) return new PcapParser(sink);
@@ -59,7 +60,7 @@ export async function readCapture(path: CaptureInput, sink: PacketSink, onChunk?
       }
       if (parser === null) {
         if (buf.length < 4) { carry = buf.slice(); continue; }
-        parser = detect(buf, sink);
+        parser = detectFormat(buf, sink);
       }
       const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       const pos = parser.parse(buf, dv, 0, buf.length, base);

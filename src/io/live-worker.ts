@@ -40,6 +40,7 @@ export type ToWorker =
   | { t: 'end'; reason: StopReason; stats: LiveStats };
 
 export type FromWorker =
+  | { t: 'ready' }
   | { t: 'release'; index: number }
   | { t: 'progress'; packets: number; flows: number }
   | { t: 'done'; summary: IngestSummary; files: string[] }
@@ -84,6 +85,7 @@ async function run(init: LiveWorkerInit): Promise<void> {
   }
 
   const sink = await DuckSink.open(init.db);
+  send({ t: 'ready' });
   let summary: IngestSummary;
   try {
     let lastProgress = 0;

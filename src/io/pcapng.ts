@@ -190,39 +190,29 @@ export class PcapngParser implements FormatParser {
     const os = new Float64Array(n); os.set(this.ifOffsetSec); this.ifOffsetSec = os;
   }
 
+  /** EPB and the obsolete PB share their layout after the interface id (PB: u16 id + u16 drops). */
   private readEpb(buf: Uint8Array, dv: DataView, pos: number, len: number, abs: number): void {
-    if (len < 32) throw new CaptureError(abs + 4, `enhanced packet block length ${len} is below the 32-byte minimum`);
-    const le = this.le;
-    const ifId = dv.getUint32(pos + 8, le);
-    const caplen = dv.getUint32(pos + 20, le);
-    let wire = dv.getUint32(pos + 24, le);
-    if (caplen > len - 32) {
-      throw new CaptureError(abs + 20, `enhanced packet caplen ${caplen} is larger than its block (${len - 32} bytes of data room)`);
-    }
-    if (ifId >= this.ifCount) { if (!this.scanOnly) this.sink.anomaly(A.unknown_interface_id, abs); return; }
-    if (wire < caplen) { if (!this.scanOnly) this.sink.anomaly(A.caplen_gt_wirelen, abs); wire = caplen; }
-    splitUnits(dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le), this.ifUnits[ifId], this.ts);
-    if (this.scanOnly) { this.lastSec = this.ts.sec + this.ifOffsetSec[ifId]; this.lastNs = this.ts.ns; return; }
-    this.lastSec = this.ts.sec + this.ifOffsetSec[ifId];
-    this.lastNs = this.ts.ns;
-    this.sink.packet(buf, dv, pos + 28, caplen, wire, this.lastSec, this.lastNs, this.ifLinktype[ifId], abs);
+    this.readTimedPacket(buf, dv, pos, len, abs, dv.getUint32(pos + 8, this.le), 'enhanced packet block');
   }
 
   private readPb(buf: Uint8Array, dv: DataView, pos: number, len: number, abs: number): void {
-    if (len < 32) throw new CaptureError(abs + 4, `packet block length ${len} is below the 32-byte minimum`);
+    this.readTimedPacket(buf, dv, pos, len, abs, dv.getUint16(pos + 8, this.le), 'packet block');
+  }
+
+  private readTimedPacket(buf: Uint8Array, dv: DataView, pos: number, len: number, abs: number, ifId: number, what: string): void {
+    if (len < 32) throw new CaptureError(abs + 4, `${what} length ${len} is below the 32-byte minimum`);
     const le = this.le;
-    const ifId = dv.getUint16(pos + 8, le);
     const caplen = dv.getUint32(pos + 20, le);
     let wire = dv.getUint32(pos + 24, le);
     if (caplen > len - 32) {
-      throw new CaptureError(abs + 20, `packet block caplen ${caplen} is larger than its block (${len - 32} bytes of data room)`);
+      throw new CaptureError(abs + 20, `${what} caplen ${caplen} is larger than its block (${len - 32} bytes of data room)`);
     }
     if (ifId >= this.ifCount) { if (!this.scanOnly) this.sink.anomaly(A.unknown_interface_id, abs); return; }
     if (wire < caplen) { if (!this.scanOnly) this.sink.anomaly(A.caplen_gt_wirelen, abs); wire = caplen; }
     splitUnits(dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le), this.ifUnits[ifId], this.ts);
-    if (this.scanOnly) { this.lastSec = this.ts.sec + this.ifOffsetSec[ifId]; this.lastNs = this.ts.ns; return; }
     this.lastSec = this.ts.sec + this.ifOffsetSec[ifId];
     this.lastNs = this.ts.ns;
+    if (this.scanOnly) return;
     this.sink.packet(buf, dv, pos + 28, caplen, wire, this.lastSec, this.lastNs, this.ifLinktype[ifId], abs);
   }
 

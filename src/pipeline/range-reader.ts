@@ -1,10 +1,8 @@
 import { CaptureError } from '../io/capture-error.js';
 import type { FormatParser, ParserState } from '../io/format.js';
 import type { PacketSink } from '../io/packet-sink.js';
-import { isPcapMagic, PcapParser } from '../io/pcap.js';
-import { PcapngParser, PCAPNG } from '../io/pcapng.js';
 import { CHUNK_BYTES, openSource, type CaptureInput } from '../io/source.js';
-import type { ReadResult } from '../io/capture-reader.js';
+import { detectFormat, type ReadResult } from '../io/capture-reader.js';
 
 /**
  * Cuts a capture stream into byte ranges at record boundaries, for the workers.
@@ -28,16 +26,6 @@ export interface Range {
 export const DEFAULT_RANGE_BYTES = 16 * 1024 * 1024;
 
 const NULL_SINK: PacketSink = { packet() { /* scan only */ }, anomaly() { /* scan only */ } };
-
-function detect(head: Uint8Array): FormatParser {
-  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  if (dv.getUint32(0, true) === PCAPNG.SHB) return new PcapngParser(NULL_SINK);
-  if (isPcapMagic(dv, 0)) return new PcapParser(NULL_SINK);
-  const printable = head.subarray(0, Math.min(head.length, 64)).every((b) => (b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13);
-  throw new CaptureError(0, printable
-    ? 'not a capture: this looks like a text file (no pcap or pcapng magic)'
-    : `not a capture: unknown magic 0x${Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('')} (expected pcap, pcapng or gzip)`);
-}
 
 export async function readRanges(
   input: CaptureInput, rangeBytes: number, onRange: (r: Range) => Promise<void>, knownSha256?: string,
@@ -93,7 +81,7 @@ export async function readRanges(
       append(c);
       if (parser === null) {
         if (accLen < 4) continue;
-        parser = detect(acc.subarray(0, accLen));
+        parser = detectFormat(acc.subarray(0, accLen), NULL_SINK);
         parser.scanOnly = true;
         state = parser.snapshot();
       }
