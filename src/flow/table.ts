@@ -394,13 +394,17 @@ export function swapRoles(b: FlowBatch, r: number): void {
   for (let i = r * n; i < r * n + c.spltLen[r]; i++) c.spltSize[i] = -c.spltSize[i];
 }
 
-/** A batch's columns grouped by element type, so a row copy runs monomorphic loops. */
+/**
+ * A batch's columns grouped by element type, so a row copy runs monomorphic loops. Width -1 marks
+ * a SPLT column and -2 the history: only their used entries are copied.
+ */
 interface ColumnGroups {
   f64: Float64Array[]; f64w: number[];
   u32: Uint32Array[]; u32w: number[];
   i32: Int32Array[]; i32w: number[];
   u16: Uint16Array[]; u16w: number[];
   u8: Uint8Array[]; u8w: number[];
+  spltLen: Uint8Array; historyLen: Uint8Array; spltN: number;
 }
 
 const groupCache = new WeakMap<FlowBatch, ColumnGroups>();
@@ -408,10 +412,11 @@ const groupCache = new WeakMap<FlowBatch, ColumnGroups>();
 function groupsOf(b: FlowBatch): ColumnGroups {
   let g = groupCache.get(b);
   if (g) return g;
-  g = { f64: [], f64w: [], u32: [], u32w: [], i32: [], i32w: [], u16: [], u16w: [], u8: [], u8w: [] };
+  g = { f64: [], f64w: [], u32: [], u32w: [], i32: [], i32w: [], u16: [], u16w: [], u8: [], u8w: [],
+    spltLen: b.cols.spltLen, historyLen: b.cols.historyLen, spltN: b.spltN };
   const cols = b.cols as unknown as Record<string, never>;
   for (const [name, kind, per] of FLOW_COLUMNS) {
-    const w = per === 'splt' ? b.spltN : per === 'hist' ? HISTORY_MAX : per;
+    const w = per === 'splt' ? (b.spltN === 0 ? 0 : -1) : per === 'hist' ? -2 : per;
     if (w === 0) continue;
     (g[kind] as unknown[]).push(cols[name]);
     (g[`${kind}w`] as number[]).push(w);
@@ -423,25 +428,61 @@ function groupsOf(b: FlowBatch): ColumnGroups {
 /** Copies one row across batches of the same SPLT width, column by column. */
 export function copyRow(src: FlowBatch, sr: number, dst: FlowBatch, dr: number): void {
   const s = groupsOf(src), d = groupsOf(dst);
-  copyF64(s.f64, d.f64, s.f64w, sr, dr);
-  copyU32(s.u32, d.u32, s.u32w, sr, dr);
-  copyI32(s.i32, d.i32, s.i32w, sr, dr);
-  copyU16(s.u16, d.u16, s.u16w, sr, dr);
-  copyU8(s.u8, d.u8, s.u8w, sr, dr);
+  const splt = s.spltLen[sr], hist = s.historyLen[sr], n = s.spltN;
+  copyF64(s.f64, d.f64, s.f64w, sr, dr, n, splt, hist);
+  copyU32(s.u32, d.u32, s.u32w, sr, dr, n, splt, hist);
+  copyI32(s.i32, d.i32, s.i32w, sr, dr, n, splt, hist);
+  copyU16(s.u16, d.u16, s.u16w, sr, dr, n, splt, hist);
+  copyU8(s.u8, d.u8, s.u8w, sr, dr, n, splt, hist);
 }
 
-function copyF64(s: Float64Array[], d: Float64Array[], w: number[], sr: number, dr: number): void {
-  for (let c = 0; c < s.length; c++) { const n = w[c], a = s[c], b = d[c]; for (let i = 0; i < n; i++) b[dr * n + i] = a[sr * n + i]; }
+function copyF64(s: Float64Array[], d: Float64Array[], w: number[], sr: number, dr: number, spltN: number, splt: number, hist: number): void {
+  for (let c = 0; c < s.length; c++) {
+    const a = s[c], b = d[c];
+    let n = w[c];
+    if (n === 1) { b[dr] = a[sr]; continue; }
+    let used = n;
+    if (n === -1) { n = spltN; used = splt; } else if (n === -2) { n = HISTORY_MAX; used = hist; }
+    for (let i = 0; i < used; i++) b[dr * n + i] = a[sr * n + i];
+  }
 }
-function copyU32(s: Uint32Array[], d: Uint32Array[], w: number[], sr: number, dr: number): void {
-  for (let c = 0; c < s.length; c++) { const n = w[c], a = s[c], b = d[c]; for (let i = 0; i < n; i++) b[dr * n + i] = a[sr * n + i]; }
+function copyU32(s: Uint32Array[], d: Uint32Array[], w: number[], sr: number, dr: number, spltN: number, splt: number, hist: number): void {
+  for (let c = 0; c < s.length; c++) {
+    const a = s[c], b = d[c];
+    let n = w[c];
+    if (n === 1) { b[dr] = a[sr]; continue; }
+    let used = n;
+    if (n === -1) { n = spltN; used = splt; } else if (n === -2) { n = HISTORY_MAX; used = hist; }
+    for (let i = 0; i < used; i++) b[dr * n + i] = a[sr * n + i];
+  }
 }
-function copyI32(s: Int32Array[], d: Int32Array[], w: number[], sr: number, dr: number): void {
-  for (let c = 0; c < s.length; c++) { const n = w[c], a = s[c], b = d[c]; for (let i = 0; i < n; i++) b[dr * n + i] = a[sr * n + i]; }
+function copyI32(s: Int32Array[], d: Int32Array[], w: number[], sr: number, dr: number, spltN: number, splt: number, hist: number): void {
+  for (let c = 0; c < s.length; c++) {
+    const a = s[c], b = d[c];
+    let n = w[c];
+    if (n === 1) { b[dr] = a[sr]; continue; }
+    let used = n;
+    if (n === -1) { n = spltN; used = splt; } else if (n === -2) { n = HISTORY_MAX; used = hist; }
+    for (let i = 0; i < used; i++) b[dr * n + i] = a[sr * n + i];
+  }
 }
-function copyU16(s: Uint16Array[], d: Uint16Array[], w: number[], sr: number, dr: number): void {
-  for (let c = 0; c < s.length; c++) { const n = w[c], a = s[c], b = d[c]; for (let i = 0; i < n; i++) b[dr * n + i] = a[sr * n + i]; }
+function copyU16(s: Uint16Array[], d: Uint16Array[], w: number[], sr: number, dr: number, spltN: number, splt: number, hist: number): void {
+  for (let c = 0; c < s.length; c++) {
+    const a = s[c], b = d[c];
+    let n = w[c];
+    if (n === 1) { b[dr] = a[sr]; continue; }
+    let used = n;
+    if (n === -1) { n = spltN; used = splt; } else if (n === -2) { n = HISTORY_MAX; used = hist; }
+    for (let i = 0; i < used; i++) b[dr * n + i] = a[sr * n + i];
+  }
 }
-function copyU8(s: Uint8Array[], d: Uint8Array[], w: number[], sr: number, dr: number): void {
-  for (let c = 0; c < s.length; c++) { const n = w[c], a = s[c], b = d[c]; for (let i = 0; i < n; i++) b[dr * n + i] = a[sr * n + i]; }
+function copyU8(s: Uint8Array[], d: Uint8Array[], w: number[], sr: number, dr: number, spltN: number, splt: number, hist: number): void {
+  for (let c = 0; c < s.length; c++) {
+    const a = s[c], b = d[c];
+    let n = w[c];
+    if (n === 1) { b[dr] = a[sr]; continue; }
+    let used = n;
+    if (n === -1) { n = spltN; used = splt; } else if (n === -2) { n = HISTORY_MAX; used = hist; }
+    for (let i = 0; i < used; i++) b[dr * n + i] = a[sr * n + i];
+  }
 }
