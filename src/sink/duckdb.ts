@@ -19,7 +19,7 @@ import {
   DuckDBTimestampNanosecondsValue, DuckDBTimestampValue, type DuckDBValue,
 } from '@duckdb/node-api';
 import type { FlowBatch } from '../flow/batch.js';
-import { CHUNK_ROWS, fillFlowChunk } from './flow-chunk.js';
+import { CHUNK_ROWS, flowChunkFiller, type FlowChunkFill } from './flow-chunk.js';
 import { toJsonValue } from './json-value.js';
 import type { AnomalyRecord, CaptureRecord, L2Record } from './records.js';
 import { CAPTURE_CHILD_TABLES, SCHEMA_DDL, TABLES } from './schema.js';
@@ -55,6 +55,8 @@ export class DuckSink {
   private active: ActiveCapture | null = null;
   /** Reused for every flows chunk, created with the first flows appender. */
   private flowChunk: DuckDBDataChunk | null = null;
+  /** Fills flowChunk (chosen for its column types along with it). */
+  private fillFlows: FlowChunkFill | null = null;
 
   private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection) {}
 
@@ -121,13 +123,14 @@ export class DuckSink {
     if (batch.n === 0) return;
     if (!a.appender) a.appender = await this.conn.createAppender('flows');
     const appender = a.appender;
-    if (!this.flowChunk) {
+    if (!this.flowChunk || !this.fillFlows) {
       const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
       this.flowChunk = DuckDBDataChunk.create(types);
+      this.fillFlows = flowChunkFiller(types);
     }
     for (let start = 0; start < batch.n; start += CHUNK_ROWS) {
       const count = Math.min(CHUNK_ROWS, batch.n - start);
-      fillFlowChunk(this.flowChunk, batch, start, count, captureId, a.rows);
+      this.fillFlows(this.flowChunk, batch, start, count, captureId, a.rows);
       appender.appendDataChunk(this.flowChunk);
       a.rows += count;
     }

@@ -1,16 +1,22 @@
 /**
  * FlowBatch rows -> one DuckDB data chunk of the `flows` table. This is where
  * the typed columns become SQL values, and the only place flow text is made.
+ *
+ * `fillFlowChunk` below sets one node-api value at a time: it is the reference
+ * for what each column holds. The sink fills its chunks through
+ * `flowChunkFiller`, which picks the bulk writer of fast-flow-chunk.ts (the same
+ * values, written through the C API, many times faster) where it applies.
  */
 import {
   DuckDBBlobValue, DuckDBDataChunk, DuckDBListValue, DuckDBTimestampNanosecondsValue,
-  type DuckDBValue, type DuckDBVector,
+  type DuckDBType, type DuckDBValue, type DuckDBVector,
 } from '@duckdb/node-api';
 import {
   CONN_STATE_NAMES, END_REASON_NAMES, HISTORY_MAX, TUNNEL_NAMES, type FlowBatch, type FlowColumns,
 } from '../flow/batch.js';
 import { addrBytes, addrText, anyAddrText, macText } from './addr.js';
 import { communityId } from './community-id.js';
+import { FastFlowChunkWriter, fastFlowChunkSupported } from './fast-flow-chunk.js';
 import { FLOW_TABLE_COLUMNS, type FlowColumnName } from './schema.js';
 
 /** Rows per data chunk (DuckDB's standard vector size). */
@@ -140,4 +146,20 @@ export function fillFlowChunk(
     FILL_ORDER[col]!(v, s);
     v.flush();
   }
+}
+
+/** Signature of `fillFlowChunk`. */
+export type FlowChunkFill = (
+  chunk: DuckDBDataChunk, batch: FlowBatch, start: number, count: number, captureId: number, firstIndex: number,
+) => void;
+
+/**
+ * The filler for chunks of these column types (the flows appender's): the bulk
+ * writer when the columns are the `flows` schema's and the host suits it, else
+ * `fillFlowChunk`. One per chunk user: the bulk writer keeps scratch state.
+ */
+export function flowChunkFiller(types: readonly DuckDBType[]): FlowChunkFill {
+  if (!fastFlowChunkSupported(types)) return fillFlowChunk;
+  const writer = new FastFlowChunkWriter();
+  return (chunk, batch, start, count, captureId, firstIndex) => writer.fill(chunk, batch, start, count, captureId, firstIndex);
 }
