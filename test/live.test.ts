@@ -63,7 +63,7 @@ function createNamespace(): void {
 function vethSkipReason(): string | null {
   const base = liveSkipReason();
   if (base) return base;
-  for (const cmd of ['ip', 'tcpreplay', 'tshark', 'editcap']) if (!has(cmd)) return `${cmd} is not installed`;
+  for (const cmd of ['ip', 'tcpreplay', 'tshark', 'editcap', 'capinfos']) if (!has(cmd)) return `${cmd} is not installed`;
   try { createNamespace(); } catch (e) { return `cannot create a network namespace: ${(e as Error).message.split('\n')[0]}`; } finally { deleteNamespace(); }
   return null;
 }
@@ -75,19 +75,23 @@ interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: stri
 
 /** `onpath live ...` as a child (inside the namespace when `netns`); `ready` resolves once it captures. */
 function startLive(args: string[], opts: { netns?: boolean; env?: NodeJS.ProcessEnv; limitMs?: number } = {}):
-  { proc: ChildProcess; ready: Promise<void>; done: Promise<Run> } {
+  { proc: ChildProcess; ready: Promise<void>; checkpointed: Promise<void>; done: Promise<Run> } {
   const cmd = opts.netns ? 'ip' : process.execPath;
-  const argv = opts.netns ? ['netns', 'exec', NS, process.execPath, CLI, 'live', ...args] : [CLI, 'live', ...args];
+  const all = [...args, '--buffer-mb', '128']; // 2,000 slots: plenty at the rates used here, quick to set up
+  const argv = opts.netns ? ['netns', 'exec', NS, process.execPath, CLI, 'live', ...all] : [CLI, 'live', ...all];
   const proc = spawn(cmd, argv, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let onReady: () => void = () => {};
   let onFail: (e: Error) => void = () => {};
   const ready = new Promise<void>((res, rej) => { onReady = res; onFail = rej; });
+  let onCheckpoint: () => void = () => {};
+  const checkpointed = new Promise<void>((res) => { onCheckpoint = res; });
   proc.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
   proc.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
     if (stderr.includes('onpath live: capturing on')) onReady();
+    if (stderr.includes('onpath live: checkpoint:')) onCheckpoint();
   });
   const killer = setTimeout(() => proc.kill('SIGKILL'), opts.limitMs ?? 60_000);
   const done = new Promise<Run>((res) => {
@@ -100,7 +104,7 @@ function startLive(args: string[], opts: { netns?: boolean; env?: NodeJS.Process
   });
   const readyTimer = setTimeout(() => onFail(new Error(`onpath live not capturing after 30 s:\n${stderr}`)), 30_000);
   ready.finally(() => clearTimeout(readyTimer)).catch(() => {});
-  return { proc, ready, done };
+  return { proc, ready, checkpointed, done };
 }
 
 function sleep(ms: number): Promise<void> { return new Promise((r) => setTimeout(r, ms)); }
@@ -215,6 +219,36 @@ describe(`live capture on lo${liveSkip ? ` (skipped: ${liveSkip})` : ''}`, () =>
     }
   }, 60_000);
 
+  it.skipIf(liveSkip !== null)('--packets and --duration stop the capture by themselves, exit 0', async () => {
+    const db = join(dir, 'stops.duckdb');
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+    const port = sock.address().port;
+    try {
+      const live = startLive(['-i', 'lo', '--filter', `udp and dst port ${port}`, '--packets', '5', '--db', db], { limitMs: 30_000 });
+      await live.ready;
+      for (let i = 0; i < 12; i++) {
+        await new Promise<void>((res, rej) => sock.send(Buffer.alloc(8), port, '127.0.0.1', (e) => (e ? rej(e) : res())));
+        await sleep(20);
+      }
+      const run = await live.done;
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/after 5 packets/);
+      const t = Date.now();
+      const idle = startLive(['-i', 'lo', '--filter', `udp and dst port ${port} and src port 1`, '--duration', '1', '--db', db], { limitMs: 30_000 });
+      await idle.ready;
+      const run2 = await idle.done;
+      expect(run2.code, run2.stderr).toBe(0);
+      expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
+    } finally {
+      sock.close();
+    }
+    expect(await query(db, `SELECT capture_id, packets, status, flows FROM captures ORDER BY 1`)).toEqual([
+      { capture_id: 1, packets: '5', status: 'complete', flows: '1' },
+      { capture_id: 2, packets: '0', status: 'complete', flows: '0' },
+    ]);
+  }, 60_000);
+
   it('live explains what is missing when the cap binding cannot be loaded', () => {
     const r = spawnSync(process.execPath, [CLI, 'live', '-i', 'lo', '--db', join(dir, 'never.duckdb')], {
       encoding: 'utf8', timeout: 30_000, env: { ...process.env, ONPATH_CAP_MODULE: 'onpath-no-such-cap-module' },
@@ -294,6 +328,8 @@ describe(`live capture on a veth pair in a namespace, replayed with tcpreplay${v
     expect(await perTuple(catDb)).toEqual(fromLive);
     const [w] = await query(catDb, `SELECT packets, isb_usr_deliv FROM captures`);
     expect(w).toEqual({ packets: String(kept), isb_usr_deliv: String(kept) });
+    const times = `SELECT epoch_ns(first_ts) AS a, epoch_ns(last_ts) AS b FROM captures`;
+    expect(await query(catDb, times)).toEqual(await query(db, times)); // the ns stamps survive pcapng exactly
   }, 120_000);
 
   it.skipIf(vethSkip !== null)('SIGINT in the middle of a replay loses no flow that had packets', async () => {
@@ -339,13 +375,15 @@ describe(`live capture on a veth pair in a namespace, replayed with tcpreplay${v
   it.skipIf(vethSkip !== null)('a second signal exits at once and leaves the last checkpoint, consistent', async () => {
     expect(loopbackViolations(replayFile)).toEqual([]);
     const db = join(dir, 'forced.duckdb');
-    const live = startLive(['-i', VETH_RX, '--db', db, '--checkpoint', '0.3'], { netns: true });
+    const live = startLive(['-i', VETH_RX, '--db', db, '--checkpoint', '0.3', '--verbose'], { netns: true });
     const rp = { proc: null as ChildProcess | null };
     try {
       await live.ready;
       const r = replay(replayFile, 2000);
       rp.proc = r.proc;
-      await sleep(2500); // ranges of 1 MiB: the first checkpoint comes after ~1 s of this traffic
+      // a checkpoint is committed (ranges of 1 MiB: about 1 s of this traffic)
+      await Promise.race([live.checkpointed, sleep(20_000).then(() => { throw new Error('no checkpoint within 20 s'); })]);
+      await sleep(200);
       // Two different signals: two of the same kind sent at once may be merged into one by the kernel.
       live.proc.kill('SIGINT');
       live.proc.kill('SIGTERM');

@@ -52,6 +52,7 @@ export interface LiveCliOptions {
   ringMb: number;
   splt: number; tcpTimeout: number; udpTimeout: number; icmpTimeout: number; activeTimeout: number; maxFlows: number;
   quiet: boolean;
+  verbose: boolean;
 }
 
 /** One progress line: packets/s, drops and flows; redrawn on a terminal, a plain line every 10 s otherwise. */
@@ -163,6 +164,9 @@ async function runLive(o: LiveCliOptions): Promise<number> {
         case 'ready': announce(); break; // the DB is open: packets so far wait in the ring
         case 'release': capture.release(m.index); break;
         case 'progress': progress.flows = m.flows; break;
+        case 'checkpoint':
+          if (o.verbose) process.stderr.write(`onpath live: checkpoint: ${m.packets} packets, ${m.flows} flows committed\n`);
+          break;
         case 'done': resolve({ ok: true, summary: m }); break;
         case 'error': resolve({ ok: false, message: m.message }); break;
       }
@@ -230,7 +234,7 @@ export function registerLiveCommands(program: Command, setExit: (code: number) =
     .option('--write-pcap <dir>', 'also write the packets to rotating pcapng files (ns timestamps) in DIR')
     .option('--rotate-mb <m>', 'start a new pcapng file once one holds M MB (default 100)', positiveArg)
     .option('--checkpoint <sec>', 'commit the flows written so far this often', positiveArg, 5)
-    .option('--buffer-mb <n>', "libpcap's kernel buffer; each packet takes a 64 KiB slot in it", wholeArg(1, 1 << 16), 128)
+    .option('--buffer-mb <n>', "libpcap's kernel buffer; each packet takes a 64 KiB slot in it", wholeArg(1, 1 << 16), 512)
     .option('--ring-mb <n>', 'buffer between capture and decoding; past it packets are dropped and counted', wholeArg(2, 1 << 16), 64)
     .option('--splt <n>', 'sizes and gaps of the first N packets per flow (0 = off)', wholeArg(0, 255), DEFAULT_FLOW_OPTIONS.splt)
     .option('--tcp-timeout <sec>', 'TCP idle timeout', positiveArg, DEFAULT_FLOW_OPTIONS.tcpIdleSec)
@@ -239,6 +243,7 @@ export function registerLiveCommands(program: Command, setExit: (code: number) =
     .option('--active-timeout <sec>', 'longest a flow runs before it is written and restarted', positiveArg, DEFAULT_FLOW_OPTIONS.activeSec)
     .option('--max-flows <n>', 'flows held at once; past it the oldest idle flows are evicted', wholeArg(1, 1 << 26), DEFAULT_FLOW_OPTIONS.maxFlows)
     .option('-q, --quiet', 'print errors only', false)
+    .option('-v, --verbose', 'also say when each checkpoint is committed', false)
     .action(async (o: LiveCliOptions) => setExit(await runLive(o)));
 
   program.command('interfaces')

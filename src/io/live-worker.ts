@@ -10,6 +10,8 @@
  * the pipeline's own buffering. With --write-pcap the same bytes also go to the pcapng files
  * before they reach the pipeline, so the files and the DB hold the same packets.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DuckSink } from '../sink/duckdb.js';
 import { ingestCapture, type IngestSummary } from '../pipeline/ingest.js';
@@ -43,6 +45,7 @@ export type FromWorker =
   | { t: 'ready' }
   | { t: 'release'; index: number }
   | { t: 'progress'; packets: number; flows: number }
+  | { t: 'checkpoint'; packets: number; flows: number }
   | { t: 'done'; summary: IngestSummary; files: string[] }
   | { t: 'error'; message: string };
 
@@ -51,7 +54,22 @@ export function liveIsb(s: LiveStats): IsbCounters {
   return { ifRecv: s.received, ifDrop: s.ifDrops, filterAccept: null, osDrop: s.ringDrops, usrDeliv: s.delivered };
 }
 
+/**
+ * Linux: give this thread a lower priority (nice +10) than the capture thread, so that when
+ * both want the same core the capture thread runs first and libpcap's buffer is read in
+ * time; the ring absorbs the delay here instead. Lowering one's own priority needs no
+ * privilege. Elsewhere, or if it fails, nothing changes.
+ */
+function yieldToCapture(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+  } catch { /* keep the default priority */ }
+}
+
 async function run(init: LiveWorkerInit): Promise<void> {
+  yieldToCapture();
   const port = parentPort!;
   const send = (m: FromWorker): void => port.postMessage(m);
   const sabs: SharedArrayBuffer[] = [];
@@ -103,6 +121,7 @@ async function run(init: LiveWorkerInit): Promise<void> {
       live: {
         checkpointMs: init.checkpointMs,
         facts: () => ({ size: consumed, format: 'pcap-ns', linktypes: [init.linktype], snaplen: init.snaplen, isb: liveIsb(stats) }),
+        onCheckpoint: (packets, flows) => send({ t: 'checkpoint', packets, flows }),
       },
     });
     if (writer) await writer.close(liveIsb(stats));

@@ -49,6 +49,8 @@ const NS_PER_S = 1_000_000_000n;
 const PCAP_HEADER_LEN = 24;
 const RECORD_HEADER_LEN = 16;
 const CAP_BUFFER_LEN = 65535;
+/** Packets up to this long are copied byte by byte: cheaper than making a view for set(). */
+const SMALL_COPY = 128;
 
 /**
  * Loads `cap`. The module name can be overridden with ONPATH_CAP_MODULE (used by the
@@ -186,7 +188,16 @@ export class LiveCapture {
     if (!(o.snaplen >= 1 && o.snaplen <= CAP_BUFFER_LEN)) throw new RangeError(`snaplen must be 1..${CAP_BUFFER_LEN}`);
     if (o.chunkBytes < PCAP_HEADER_LEN + RECORD_HEADER_LEN + o.snaplen) throw new RangeError('chunkBytes too small for one packet');
     this.capBuf = Buffer.alloc(CAP_BUFFER_LEN);
-    this.handle = new cap.Cap();
+    // The binding looks up `emit` on the new object once, at construction, and calls it for each
+    // packet. A subclass whose emit goes straight to packet() skips EventEmitter's dispatch.
+    const packet = (n: number): void => this.packet(n);
+    class DirectCap extends cap.Cap {
+      emit(event: string, nbytes: number): boolean {
+        if (event === 'packet') packet(nbytes);
+        return true;
+      }
+    }
+    this.handle = new DirectCap();
     this.ifDrop0 = interfaceDropCounter(o.iface);
     let lt: string;
     try {
@@ -199,7 +210,6 @@ export class LiveCapture {
     this.offsetNs = BigInt(Date.now()) * 1_000_000n - now;
     this.startNs = now + this.offsetNs;
     this.linktype = linktypeFromCap(lt);
-    this.handle.on('packet', (n) => this.packet(n));
     this.flushTimer = setInterval(() => this.flush(), o.flushMs);
     if (o.durationSec !== undefined) this.durationTimer = setTimeout(() => this.stop('duration'), o.durationSec * 1000);
   }
@@ -260,7 +270,14 @@ export class LiveCapture {
     c.dv.setUint32(p + 4, this.stampNs, true);
     c.dv.setUint32(p + 8, incl, true);
     c.dv.setUint32(p + 12, nbytes, true);
-    c.u8.set(incl === this.capBuf.length ? this.capBuf : this.capBuf.subarray(0, incl), p + RECORD_HEADER_LEN);
+    const dst = c.u8;
+    const src = this.capBuf;
+    const at = p + RECORD_HEADER_LEN;
+    if (incl <= SMALL_COPY) {
+      for (let i = 0; i < incl; i++) dst[at + i] = src[i]!; // no view object per packet
+    } else {
+      dst.set(incl === src.length ? src : src.subarray(0, incl), at);
+    }
     this.pos = p + need;
     this.streamBytes += need;
     this.bytes += nbytes;

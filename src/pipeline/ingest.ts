@@ -36,6 +36,8 @@ export interface LiveIngest {
   checkpointMs: number;
   /** The capture as it stands: stream bytes, format, link types, snaplen, and the libpcap-side counters for the ISB columns. */
   facts(): { size: number; format: string; linktypes: number[]; snaplen: number; isb: IsbCounters };
+  /** Told after each checkpoint committed: packets and flow rows in the DB now. */
+  onCheckpoint?: (packets: number, flows: number) => void;
 }
 
 export interface Progress { path: string; bytes: number; packets: number; flows: number }
@@ -146,6 +148,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
       snaplen: f.snaplen, status: 'running', error: null, errorOffset: null, isb: f.isb, flows: flowRows, toolVersion: VERSION,
     }, totals.anomalies(extraAnomalies), totals.l2Records());
     lastCheckpoint = Date.now();
+    live.onCheckpoint?.(totals.packets, flowRows);
   };
 
   const timing = { mergeMs: 0, sinkMs: 0, parts: 0 };
