@@ -32,7 +32,6 @@ import { readFileSync } from 'node:fs';
 export interface CapHandle {
   open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
   close(): boolean;
-  on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): unknown;
 }
 export interface CapAddress { addr?: string; netmask?: string; broadaddr?: string; dstaddr?: string }
 export interface CapDevice { name: string; description?: string; addresses: CapAddress[]; flags?: string }
@@ -247,7 +246,7 @@ export class LiveCapture {
     this.o.onStop(reason, this.stats());
   }
 
-  /** cap's 'packet' event: copy now, the buffer is overwritten by the next packet. */
+  /** cap's 'packet' event (through DirectCap.emit): copy now, the buffer is overwritten by the next packet. */
   private packet(nbytes: number): void {
     if (this.stopped) return;
     this.received++;
