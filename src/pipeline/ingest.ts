@@ -140,6 +140,9 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   let lastCheckpoint = Date.now();
   let flowRows = 0; // flow rows handed to the sink (the merger may still hold ended flows)
   const checkpoint = async (live: LiveIngest): Promise<void> => {
+    // Ended flows reach the DB at each checkpoint even when traffic is light.
+    merger.flushPartial();
+    await write();
     const f = live.facts();
     const has = totals.packets > 0;
     await sink.checkpointCapture(captureId, {

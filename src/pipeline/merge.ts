@@ -260,6 +260,11 @@ export class FlowMerger {
 
   take(): FlowBatch[] { return this.ready.splice(0, this.ready.length); }
 
+  /** Hands over the ended flows collected so far, also fewer than a whole batch (live checkpoints). */
+  flushPartial(): void {
+    if (this.out.n > 0) { this.ready.push(this.out); this.out = createBatch(OUT_ROWS, this.opts.splt); }
+  }
+
   private finalize(p: number, reason: number): void {
     this.emitFrom(this.store, p, reason, this.joined[p] === 1);
     this.remove(p);
