@@ -3,7 +3,8 @@ import type { FormatParser } from './format.js';
 import type { PacketSink } from './packet-sink.js';
 import { isPcapMagic, PcapParser } from './pcap.js';
 import { PcapngParser, PCAPNG } from './pcapng.js';
-import { openSource, type CaptureInput } from './source.js';
+import type { CaptureInput } from './source.js';
+import { DEFAULT_RANGE_BYTES, readRanges } from './range-reader.js';
 
 export interface ReadResult {
   format: string;
@@ -31,65 +32,13 @@ export function detectFormat(head: Uint8Array, sink: PacketSink): FormatParser {
 }
 
 /**
- * Streams a capture through a format parser in large chunks. Records are offsets into
- * the current chunk; only a record split across two chunks is copied (carried over).
- * `onChunk` runs after each chunk, where the caller may await backpressure.
+ * Streams a capture through its format parser in this thread, one packet call per record.
+ * Built on the range reader, so files, stdin and gzip, carried-over records and every bad-input
+ * message come from one implementation, the same that `ingest` uses.
  */
-export async function readCapture(path: CaptureInput, sink: PacketSink, onChunk?: () => Promise<void> | void): Promise<ReadResult> {
-  const src = await openSource(path);
-  let parser: FormatParser | null = null;
-  let carry: Uint8Array | null = null;
-  let base = 0; // stream offset of buf[0]
-  let consumed = 0;
-  const result = (status: ReadResult['status'], error: string | null, errorOffset: number | null): ReadResult => ({
-    format: (parser?.format ?? 'unknown') + (src.gzip ? '+gzip' : ''),
-    linktypes: parser?.linktypes() ?? [],
-    snaplen: parser?.snaplen() ?? null,
-    isb: parser?.isb() ?? { ifRecv: null, ifDrop: null, filterAccept: null, osDrop: null, usrDeliv: null },
-    consumed, size: src.bytesRead, sha256: src.digest(), status, error, errorOffset,
+export async function readCapture(path: CaptureInput, sink: PacketSink): Promise<ReadResult> {
+  return readRanges(path, DEFAULT_RANGE_BYTES, async (r) => {
+    const parser = r.state.kind === 'pcap' ? new PcapParser(sink, r.state) : new PcapngParser(sink, r.state);
+    parser.parse(new Uint8Array(r.buffer, 0, r.length), new DataView(r.buffer, 0, r.length), 0, r.length, r.baseOffset);
   });
-  try {
-    for await (const chunk of src.chunks) {
-      let buf: Uint8Array = chunk as Uint8Array;
-      if (carry !== null) {
-        const joined = new Uint8Array(carry.length + buf.length);
-        joined.set(carry, 0);
-        joined.set(buf, carry.length);
-        buf = joined;
-        carry = null;
-      }
-      if (parser === null) {
-        if (buf.length < 4) { carry = buf.slice(); continue; }
-        parser = detectFormat(buf, sink);
-      }
-      const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      const pos = parser.parse(buf, dv, 0, buf.length, base);
-      consumed = base + pos;
-      if (pos < buf.length) carry = buf.slice(pos);
-      base += pos;
-      if (onChunk) await onChunk();
-    }
-  } catch (e) {
-    if (e instanceof CaptureError) {
-      return result(parser === null ? 'failed' : 'failed', e.reason, e.offset);
-    }
-    const code = (e as { code?: string }).code;
-    if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') {
-      const trunc = code === 'Z_BUF_ERROR';
-      return result(trunc ? 'truncated' : 'failed',
-        trunc ? `gzip stream ends early (after ${consumed + (carry?.length ?? 0)} decompressed bytes)` : `corrupt gzip data: ${(e as Error).message}`,
-        consumed);
-    }
-    throw e;
-  }
-  if (parser === null) {
-    const n = carry?.length ?? 0;
-    return result('failed', n === 0 ? 'empty file' : `file is only ${n} bytes long: too short for any capture header`, 0);
-  }
-  if (carry !== null && carry.length > 0) {
-    const what = consumed === 0 ? 'file header' : 'record';
-    return result('truncated', `${what} cut short: ${carry.length} trailing bytes do not hold a whole ${what}`, consumed);
-  }
-  if (consumed === 0) return result('failed', 'file header cut short', 0);
-  return result('complete', null, null);
 }

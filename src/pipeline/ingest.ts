@@ -7,7 +7,7 @@ import type { AnomalyRecord, CaptureRecord, IsbCounters, L2Record } from '../sin
 import { ANOMALY_NAMES } from '../wire/anomaly.js';
 import { ethertypeName } from '../wire/ethertype.js';
 import { hashFile } from './hash-file.js';
-import { DEFAULT_RANGE_BYTES, readRanges, type Range } from './range-reader.js';
+import { DEFAULT_RANGE_BYTES, readRanges, type Range } from '../io/range-reader.js';
 import { batchesOf, processRange, type RangeResult } from './range-task.js';
 import { FlowMerger } from './merge.js';
 import type { DecodePool } from './pool.js';
@@ -166,7 +166,10 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   };
   const absorb = async (r: RangeResult): Promise<void> => {
     totals.add(r);
-    if (r.error) extraAnomalies.push({ kind: 'range_decode_error', count: 1, firstOffset: -1 });
+    if (r.error) {
+      extraAnomalies.push({ kind: 'range_decode_error', count: 1, firstOffset: r.errorOffset });
+      process.stderr.write(`onpath: ${path}: at byte ${r.errorOffset}: internal decode error in a range: ${r.error}\n`);
+    }
     const t = performance.now();
     const parts = batchesOf(r);
     for (const b of parts) timing.parts += b.n;

@@ -31,6 +31,7 @@ export interface RangeResult {
   l2: number[];
   /** A parse error inside the range (the reader validated it first, so only a bug gets here). */
   error: string | null;
+  errorOffset: number;
 }
 
 /** Decodes one range into flow parts; pure, runs in a worker or in-process. */
@@ -40,10 +41,14 @@ export function processRange(task: RangeTask): RangeResult {
   const buf = new Uint8Array(task.buffer, 0, task.length);
   const dv = new DataView(task.buffer, 0, task.length);
   let error: string | null = null;
+  let errorOffset = -1;
   try {
     parser.parse(buf, dv, 0, buf.length, task.baseOffset);
   } catch (e) {
+    // The reader validated every record before handing the range out, so only a bug gets here;
+    // what was decoded before it is still returned.
     error = e instanceof CaptureError ? e.message : String(e);
+    errorOffset = e instanceof CaptureError ? e.offset : parser.recordStart;
   }
   proc.flows.flush();
   const batches = proc.flows.take(true).map((b) => ({ buffer: b.buffer, capacity: b.capacity, n: b.n, spltN: b.spltN }));
@@ -54,7 +59,7 @@ export function processRange(task: RangeTask): RangeResult {
     packets: proc.packets, bytes: proc.bytes, undecoded: proc.undecoded,
     firstSec: proc.firstSec, firstNs: proc.firstNs, lastSec: proc.lastSec, lastNs: proc.lastNs,
     anomalyCount: Array.from(proc.anomalies.count), anomalyFirst: Array.from(proc.anomalies.firstOffset),
-    l2, error,
+    l2, error, errorOffset,
   };
 }
 

@@ -1,8 +1,8 @@
-import { CaptureError } from '../io/capture-error.js';
-import type { FormatParser, ParserState } from '../io/format.js';
-import type { PacketSink } from '../io/packet-sink.js';
-import { CHUNK_BYTES, openSource, type CaptureInput } from '../io/source.js';
-import { detectFormat, type ReadResult } from '../io/capture-reader.js';
+import { CaptureError } from './capture-error.js';
+import type { FormatParser, ParserState } from './format.js';
+import type { PacketSink } from './packet-sink.js';
+import { CHUNK_BYTES, openSource, type CaptureInput } from './source.js';
+import { detectFormat, type ReadResult } from './capture-reader.js';
 
 /**
  * Cuts a capture stream into byte ranges at record boundaries, for the workers.
