@@ -1,6 +1,7 @@
 import { type DnsAnomaly, noteAnomaly } from './dns-anomaly.js';
 import { readName } from './dns-name.js';
 import type { DnsEdns, DnsRdata, SvcParams } from './dns-types.js';
+import { ipv6Text } from '../wire/addr-text.js';
 
 /** Resource record types with a decoder here (RFC 1035, 3596, 2782, 6672, 6891, 9460). */
 export const DNS_TYPE = {
@@ -52,24 +53,11 @@ export function ipv4At(m: Uint8Array, p: number): string {
   return `${m[p]}.${m[p + 1]}.${m[p + 2]}.${m[p + 3]}`;
 }
 
-/** RFC 5952 text of the 16 bytes at `p`: lower case, longest zero run (first on a tie, 2+ groups) as '::'. */
+/** RFC 5952 text of the 16 bytes at `p` (the same text as the flow columns). */
 export function ipv6At(m: Uint8Array, p: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(u16(m, p + 2 * i));
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${ipv4At(m, p + 12)}`;
-  }
-  let bestAt = -1, bestLen = 1, runAt = -1;
-  for (let i = 0; i <= 8; i++) {
-    if (i < 8 && g[i] === 0) {
-      if (runAt < 0) runAt = i;
-    } else if (runAt >= 0) {
-      if (i - runAt > bestLen) { bestAt = runAt; bestLen = i - runAt; }
-      runAt = -1;
-    }
-  }
-  const part = (a: number, b: number): string => g.slice(a, b).map((x) => x.toString(16)).join(':');
-  return bestAt < 0 ? part(0, 8) : `${part(0, bestAt)}::${part(bestAt + bestLen, 8)}`;
+  const w = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) w[i] = ((m[p + 4 * i] << 24) | (m[p + 4 * i + 1] << 16) | (m[p + 4 * i + 2] << 8) | m[p + 4 * i + 3]) >>> 0;
+  return ipv6Text(w, 0);
 }
 
 function base64(m: Uint8Array, a: number, b: number): string {
