@@ -1,3 +1,4 @@
+import { mulberry32 } from '../helpers/rng.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -582,17 +583,7 @@ describe('parseDns on built messages', () => {
 });
 
 describe('robustness', { timeout: 60_000 }, () => {
-  /** Deterministic PRNG (mulberry32). */
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  const rng = mulberry32;
 
   function seeds(): Uint8Array[] {
     const out = [sampleResponse()];

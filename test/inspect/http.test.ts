@@ -1,3 +1,4 @@
+import { mulberry32 } from '../helpers/rng.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -439,16 +440,7 @@ describe('limits and malformed framing', () => {
 });
 
 describe('robustness', { timeout: 60_000 }, () => {
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  const rng = mulberry32;
 
   it('10k random mutations of real streams, cut at random, never throw and stay bounded', () => {
     const bases = [enc(PIPELINE), enc(RESPONSES)];

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../helpers/rng.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -357,17 +358,7 @@ describe('Certificate message and X.509', () => {
 
 // ------------------------------------------------------------------ robustness
 
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** Everything a caller might run over a ClientHello body; must not throw. */
 function exercise(body: Uint8Array): void {
