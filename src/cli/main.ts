@@ -11,6 +11,7 @@ import { bytes, csvField, si, table } from './format.js';
 import { printDbSummary } from './summary.js';
 import { readStdinText } from './stdin.js';
 import { registerLiveCommands } from './live.js';
+import { reportText } from './report.js';
 
 /** Exit codes: 0 success, 1 some input was bad (the rest still ingested), 2 usage error. */
 const EXIT_BAD_INPUT = 1;
@@ -34,6 +35,7 @@ function secondsArg(v: string): number {
 interface IngestCliOptions {
   db: string; splt: number; tcpTimeout: number; udpTimeout: number; icmpTimeout: number; activeTimeout: number;
   maxFlows: number; replace: boolean; quiet: boolean; summary: boolean; workers: number; rangeKb: number;
+  inspect: boolean;
 }
 
 function describe(s: IngestSummary): string {
@@ -41,7 +43,9 @@ function describe(s: IngestSummary): string {
   const rate = s.seconds > 0 ? `${si(s.packets / s.seconds)} pkt/s` : '';
   const head = `${s.path}: ${s.status}${s.action === 'replaced' ? ' (replaced)' : ''}, capture ${s.captureId}, ${s.format}, ${si(s.packets)} packets, ${bytes(s.bytes)}, ${si(s.flows)} flows`;
   const tail = `${s.anomalies} anomalies, ${si(s.l2Packets)} non-IP packets, ${s.seconds.toFixed(2)} s (${s.cpuSeconds.toFixed(2)} CPU s) ${rate}`;
-  return `${head}; ${tail}`;
+  const i = s.inspected;
+  const seen = i.dns + i.tls + i.quic + i.http > 0 ? `; read ${si(i.dns)} DNS, ${si(i.tls)} TLS, ${si(i.quic)} QUIC, ${si(i.http)} HTTP, ${si(i.certs)} new certs` : '';
+  return `${head}${seen}; ${tail}`;
 }
 
 async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number> {
@@ -62,7 +66,7 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
       const progress = new ProgressLine(!o.quiet && process.stderr.isTTY === true);
       let s: IngestSummary;
       try {
-        s = await ingestCapture(path, sink, { flow, replace: o.replace, pool, rangeBytes: o.rangeKb * 1024, onProgress: (p) => progress.update(p) });
+        s = await ingestCapture(path, sink, { flow, replace: o.replace, pool, rangeBytes: o.rangeKb * 1024, inspect: o.inspect, onProgress: (p) => progress.update(p) });
       } catch (e) {
         progress.done();
         const err = e as NodeJS.ErrnoException;
@@ -81,7 +85,10 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
       }
       if (!o.quiet) process.stdout.write(describe(s) + '\n');
     }
-    if (!o.quiet && o.summary) await printDbSummary(sink, o.db);
+    if (!o.quiet && o.summary) {
+      await printDbSummary(sink, o.db);
+      if (o.inspect) process.stdout.write('\n' + await reportText(sink, { top: 5 }));
+    }
   } finally {
     sink.close();
     await pool?.close();
@@ -142,6 +149,16 @@ async function runInfo(paths: string[], o: { json?: boolean }): Promise<number> 
   return exit;
 }
 
+async function runReport(o: { db: string; capture?: number; top: number }): Promise<number> {
+  const sink = await DuckSink.open(o.db);
+  try {
+    process.stdout.write(await reportText(sink, { captureId: o.capture, top: o.top }));
+  } finally {
+    sink.close();
+  }
+  return 0;
+}
+
 async function runExport(o: { db: string; to: string; format: 'parquet' | 'csv' }): Promise<number> {
   const sink = await DuckSink.open(o.db);
   try {
@@ -172,6 +189,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--workers <n>', 'decode workers (threads); 0 decodes in the main thread', intArg(0, 256), defaultWorkers())
     .option('--range-kb <n>', 'capture bytes per work unit; output is the same for any --workers at a given size', intArg(16, 1 << 30), 16384)
     .option('--replace', 'ingest a capture again even if the same content is in the DB (replaces it)', false)
+    .option('--no-inspect', 'flows only: do not read DNS, TLS, QUIC and HTTP')
     .option('--no-summary', 'do not print the database summary at the end')
     .option('-q, --quiet', 'print errors only', false)
     .action(async (inputs: string[], o: IngestCliOptions) => setExit(await runIngest(inputs, o)));
@@ -196,6 +214,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .requiredOption('--to <dir>', 'output directory')
     .addOption(new Option('--format <fmt>', 'file format').choices(['parquet', 'csv']).default('parquet'))
     .action(async (o: { db: string; to: string; format: 'parquet' | 'csv' }) => setExit(await runExport(o)));
+  program.command('report')
+    .description('what an on-path observer learned: names by source, top names, what hid them, fingerprints, issuers')
+    .option('--db <path>', 'DuckDB file', 'onpath.duckdb')
+    .option('--capture <id>', 'only this capture_id', intArg(1))
+    .option('--top <n>', 'rows per top list', intArg(1, 1000), 10)
+    .action(async (o: { db: string; capture?: number; top: number }) => setExit(await runReport(o)));
   registerLiveCommands(program, setExit);
   return program;
 }

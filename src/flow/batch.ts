@@ -42,6 +42,8 @@ export const FLOW_COLUMNS = [
   ['spltGapUs', 'f64', 'splt'],
   // Internal (not written to the DB): what the range merge needs to join parts of one flow.
   ['closeSec', 'f64', 1], ['zOrigSize', 'f64', 1], ['zRespSize', 'f64', 1],
+  // The part's id: range index * 2^32 + serial in the range; inspection records name their flow by it.
+  ['tag', 'f64', 1],
   // ns after the part's first packet: first SYN (orig), first SYN-ACK (resp), first ACK without SYN (orig).
   ['synRel', 'f64', 1], ['synAckRel', 'f64', 1], ['ackRel', 'f64', 1],
   ['origAddr', 'u32', 4], ['respAddr', 'u32', 4],

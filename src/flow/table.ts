@@ -45,6 +45,15 @@ export class FlowTable {
   private nowNs = 0;
   private readonly idleSec: Float64Array;
 
+  /** Added to the per-table serial to make each flow's tag (the range index * 2^32). */
+  tagBase = 0;
+  private serial = 0;
+  /** The flow (slot) and direction of the packet `add` took last. */
+  lastFlow = -1;
+  lastIsOrig = true;
+  /** Told when a flow ends, before its slot is reused (inspection finishes the flow's sessions). */
+  onEnd: ((slot: number, tag: number) => void) | null = null;
+
   private out: FlowBatch;
   /** Output batches that are full, waiting to be taken by the sink. */
   readonly ready: FlowBatch[] = [];
@@ -110,8 +119,14 @@ export class FlowTable {
       if (idx < 0) idx = this.create(k, h, p, sec, ns, fromLow, sport, dport, restarted);
       if (p.isFragment && p.fragFirst) this.frags.put(p.src, p.dst, proto, p.fragId, idx, this.gen[idx]);
     }
-    this.update(idx, p, sec, ns, wireLen, truncated, fromLow === (this.origIsLow[idx] === 1));
+    const isOrig = fromLow === (this.origIsLow[idx] === 1);
+    this.lastFlow = idx;
+    this.lastIsOrig = isOrig;
+    this.update(idx, p, sec, ns, wireLen, truncated, isOrig);
   }
+
+  /** The tag of the flow in `slot`. */
+  tagOf(slot: number): number { return this.live.cols.tag[slot]; }
 
   private packetFromLow(f: number, src: Uint32Array): boolean {
     const k = this.keys, o = f * KEY_WORDS;
@@ -190,6 +205,7 @@ export class FlowTable {
     c.connState[f] = 0; c.endReason[f] = 0; c.historyLen[f] = 0; c.spltLen[f] = 0;
     // Joinable with a part from the previous range only when nothing ended this key before it here.
     c.joinable[f] = restarted ? 0 : 1;
+    c.tag[f] = this.tagBase + this.serial++;
     this.synRel[f] = NaN; this.synAckRel[f] = NaN; this.ackRel[f] = NaN; this.prevRel[f] = 0; this.closeSec[f] = 0;
     this.zeek.init(f, p.proto, flip);
     this.lru.pushTail(f, p.proto === TCP ? LIST_TCP : p.proto === UDP ? LIST_UDP : LIST_OTHER);
@@ -316,6 +332,7 @@ export class FlowTable {
     dst.n = r + 1;
     this.flowsEmitted++;
     if (dst.n === dst.capacity) { this.ready.push(dst); this.out = createBatch(OUT_ROWS, this.opts.splt); }
+    if (this.onEnd !== null) this.onEnd(f, src.cols.tag[f]);
     this.release(f);
   }
 

@@ -10,6 +10,7 @@ import { hashFile } from './hash-file.js';
 import { DEFAULT_RANGE_BYTES, readRanges, type Range } from '../io/range-reader.js';
 import { batchesOf, processRange, type RangeResult } from './range-task.js';
 import { FlowMerger } from './merge.js';
+import { InspectCollector } from './inspect-collector.js';
 import type { DecodePool } from './pool.js';
 import { VERSION } from '../version.js';
 
@@ -22,6 +23,8 @@ export interface IngestOptions {
   rangeBytes?: number;
   /** end_reason of flows still open when the input ends (default end_of_capture; live uses shutdown). */
   openFlowEndReason?: number;
+  /** Read DNS, TLS, QUIC and HTTP in the flows (default true; --no-inspect turns it off). */
+  inspect?: boolean;
   /** Called as ranges complete (for progress display). */
   onProgress?: (p: Progress) => void;
   /** Test hook: runs before each batch of flows goes to the sink (e.g. to slow the writer down). */
@@ -59,6 +62,8 @@ export interface IngestSummary {
   seconds: number;
   cpuSeconds: number;
   ranges: number;
+  /** Rows written to the inspection tables (zeros with inspection off). */
+  inspected: { dns: number; tls: number; quic: number; http: number; certs: number };
 }
 
 function isRegularFile(path: CaptureInput): path is string {
@@ -118,6 +123,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   const skipped = (id: number, r?: ReadResult): IngestSummary => ({
     path, captureId: id, action: 'skipped', status: r?.status ?? 'complete', error: null, errorOffset: null,
     format: r?.format ?? '', packets: 0, bytes: 0, flows: 0, anomalies: 0, l2Packets: 0, seconds: 0, cpuSeconds: 0, ranges: 0,
+    inspected: { dns: 0, tls: 0, quic: 0, http: 0, certs: 0 },
   });
   let replaceId: number | null = null;
   let knownSha256: string | undefined;
@@ -132,6 +138,15 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   const pool = opts.pool ?? null;
   const totals = new Totals();
   const merger = new FlowMerger(opts.flow);
+  const inspect = opts.inspect !== false;
+  const collector = inspect ? new InspectCollector() : null;
+  if (collector) merger.onJoin = (root, part) => collector.join(root, part);
+  let certsWritten = 0;
+  /** Inspection rows waiting for the sink are appended once this many have gathered. */
+  const INSPECT_FLUSH_ROWS = 8192;
+  const flushInspect = async (): Promise<void> => {
+    if (collector && collector.rowCount > 0) await sink.appendInspect(captureId, collector.takeRows());
+  };
   const extraAnomalies: AnomalyRecord[] = [];
   const captureId = await sink.beginCapture();
   const inFlight: Promise<RangeResult>[] = [];
@@ -143,13 +158,15 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     // Ended flows reach the DB at each checkpoint even when traffic is light.
     merger.flushPartial();
     await write();
+    await flushInspect();
+    if (collector) certsWritten += await sink.appendCerts(captureId, [...collector.certs.values()]);
     const f = live.facts();
     const has = totals.packets > 0;
     await sink.checkpointCapture(captureId, {
       path, size: f.size, sha256: '', format: f.format, linktypes: f.linktypes, packets: totals.packets, bytes: totals.bytes,
       firstSec: has ? totals.firstSec : null, firstNs: has ? totals.firstNs : 0, lastSec: has ? totals.lastSec : null, lastNs: has ? totals.lastNs : 0,
       snaplen: f.snaplen, status: 'running', error: null, errorOffset: null, isb: f.isb, flows: flowRows, toolVersion: VERSION,
-    }, totals.anomalies(extraAnomalies), totals.l2Records());
+    }, totals.anomalies(extraAnomalies.concat(inspectAnomalies())), totals.l2Records());
     lastCheckpoint = Date.now();
     live.onCheckpoint?.(totals.packets, flowRows);
   };
@@ -159,10 +176,19 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     for (const b of merger.take()) {
       if (opts.beforeAppend) await opts.beforeAppend();
       const t = performance.now();
+      const first = sink.nextFlowIndex(captureId);
       await sink.appendFlows(captureId, b);
       flowRows += b.n;
+      if (collector) {
+        collector.flowsWritten(b, captureId, first);
+        if (collector.rowCount >= INSPECT_FLUSH_ROWS) await flushInspect();
+      }
       timing.sinkMs += performance.now() - t;
     }
+  };
+  const inspectAnomalies = (): AnomalyRecord[] => {
+    if (!collector) return [];
+    return [...collector.anomalies].map(([kind, [count, first]]) => ({ kind, count, firstOffset: first }));
   };
   const absorb = async (r: RangeResult): Promise<void> => {
     totals.add(r);
@@ -170,6 +196,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
       extraAnomalies.push({ kind: 'range_decode_error', count: 1, firstOffset: r.errorOffset });
       process.stderr.write(`onpath: ${path}: at byte ${r.errorOffset}: internal decode error in a range: ${r.error}\n`);
     }
+    if (collector && r.inspect) collector.add(r.inspect);
     const t = performance.now();
     const parts = batchesOf(r);
     for (const b of parts) timing.parts += b.n;
@@ -180,7 +207,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     if (opts.live && Date.now() - lastCheckpoint >= opts.live.checkpointMs) await checkpoint(opts.live);
     opts.onProgress?.({ path, bytes: totals.bytes, packets: totals.packets, flows: merger.flowsEmitted + merger.pending });
   };
-  const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, length: range.length, baseOffset: range.baseOffset, state: range.state, flow: opts.flow });
+  const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, length: range.length, baseOffset: range.baseOffset, state: range.state, flow: opts.flow, inspect });
   // The first range waits for a second: a capture that fits in one range is decoded here,
   // without starting threads (same range, same output).
   let held: Range | null = null;
@@ -206,6 +233,12 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     }
     merger.finish(opts.openFlowEndReason);
     await write();
+    await flushInspect();
+    if (collector) {
+      certsWritten += await sink.appendCerts(captureId, [...collector.certs.values()]);
+      const orphans = collector.orphans();
+      if (orphans > 0) extraAnomalies.push({ kind: 'inspect_record_without_flow', count: orphans, firstOffset: -1 });
+    }
     if (replaceId === null && !isRegularFile(input) && !opts.live) {
       const existing = await sink.findCaptureByHash(result.sha256);
       if (existing !== null) {
@@ -213,7 +246,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
         replaceId = existing;
       }
     }
-    const anomalies = totals.anomalies(extraAnomalies);
+    const anomalies = totals.anomalies(extraAnomalies.concat(inspectAnomalies()));
     const l2 = totals.l2Records();
     const has = totals.packets > 0;
     const rec: CaptureRecord = {
@@ -240,6 +273,9 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
       seconds: Number(process.hrtime.bigint() - t0) / 1e9,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       ranges,
+      inspected: collector
+        ? { ...collector.written, certs: certsWritten }
+        : { dns: 0, tls: 0, quic: 0, http: 0, certs: 0 },
     };
   } catch (e) {
     await sink.abortCapture();

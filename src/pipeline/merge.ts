@@ -40,6 +40,8 @@ export class FlowMerger {
   private out: FlowBatch;
   private readonly ready: FlowBatch[] = [];
   flowsEmitted = 0;
+  /** Told when a later part (tag `part`) joins the stored one (tag `root`): their records belong to one flow. */
+  onJoin: ((root: number, part: number) => void) | null = null;
 
   constructor(private readonly opts: FlowOptions) {
     this.cap = 1024;
@@ -71,6 +73,7 @@ export class FlowMerger {
     const h = this.keyOf(b, r);
     let p = this.find(h);
     if (p >= 0 && this.rangeOf[p] < rangeIndex && c.joinable[r] === 1 && this.canJoin(p, b, r)) {
+      if (this.onJoin !== null) this.onJoin(this.store.cols.tag[p], c.tag[r]);
       this.join(p, b, r);
       this.rangeOf[p] = rangeIndex;
       if (!this.isOpen(b, r, rangeEnd)) this.finalize(p, c.endReason[r]);

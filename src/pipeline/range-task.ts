@@ -6,6 +6,10 @@ import type { FlowOptions } from '../flow/options.js';
 import { viewBatch, type FlowBatch } from '../flow/batch.js';
 import { ANOMALY_NAMES } from '../wire/anomaly.js';
 import { PacketProcessor } from './processor.js';
+import type { InspectOutput } from '../inspect/records.js';
+
+/** Tags of a range's flows start at index * 2^32 (exact in a double for any real range count). */
+export const TAG_RANGE = 4294967296;
 
 export interface RangeTask {
   index: number;
@@ -15,6 +19,8 @@ export interface RangeTask {
   baseOffset: number;
   state: ParserState;
   flow: FlowOptions;
+  /** Read DNS, TLS, QUIC and HTTP in the flows (off with --no-inspect). */
+  inspect: boolean;
 }
 
 /** What a range gives back: its flow parts as whole batches (their buffers are transferred), and its counters. */
@@ -32,11 +38,13 @@ export interface RangeResult {
   /** A parse error inside the range (the reader validated it first, so only a bug gets here). */
   error: string | null;
   errorOffset: number;
+  /** What inspection learned (null when off). */
+  inspect: InspectOutput | null;
 }
 
 /** Decodes one range into flow parts; pure, runs in a worker or in-process. */
 export function processRange(task: RangeTask): RangeResult {
-  const proc = new PacketProcessor(task.flow);
+  const proc = new PacketProcessor(task.flow, task.inspect, task.index * TAG_RANGE);
   const parser = task.state.kind === 'pcap' ? new PcapParser(proc, task.state) : new PcapngParser(proc, task.state);
   const buf = new Uint8Array(task.buffer, 0, task.length);
   const dv = new DataView(task.buffer, 0, task.length);
@@ -59,7 +67,7 @@ export function processRange(task: RangeTask): RangeResult {
     packets: proc.packets, bytes: proc.bytes, undecoded: proc.undecoded,
     firstSec: proc.firstSec, firstNs: proc.firstNs, lastSec: proc.lastSec, lastNs: proc.lastNs,
     anomalyCount: Array.from(proc.anomalies.count), anomalyFirst: Array.from(proc.anomalies.firstOffset),
-    l2, error, errorOffset,
+    l2, error, errorOffset, inspect: proc.inspector?.ctx.out ?? null,
   };
 }
 

@@ -19,10 +19,13 @@ import {
   DuckDBTimestampNanosecondsValue, DuckDBTimestampValue, type DuckDBValue,
 } from '@duckdb/node-api';
 import type { FlowBatch } from '../flow/batch.js';
+import type { InspectRows } from '../pipeline/inspect-collector.js';
+import type { CertRec } from '../inspect/records.js';
+import { certRow } from './inspect-rows.js';
 import { CHUNK_ROWS, flowChunkFiller, type FlowChunkFill } from './flow-chunk.js';
 import { toJsonValue } from './json-value.js';
 import type { AnomalyRecord, CaptureRecord, L2Record } from './records.js';
-import { CAPTURE_CHILD_TABLES, SCHEMA_DDL, TABLES } from './schema.js';
+import { CAPTURE_CHILD_TABLES, CAPTURE_TABLES, SCHEMA_DDL, TABLES } from './schema.js';
 
 export interface QueryResult { columns: string[]; rows: unknown[][] }
 
@@ -136,6 +139,35 @@ export class DuckSink {
     }
   }
 
+  /** Running index the next flow row of the open capture gets (its flow_id is (capture_id << 32) + index). */
+  nextFlowIndex(captureId: number): number {
+    return this.expect(captureId).rows;
+  }
+
+  /** Appends inspection rows (dns, tls, quic, http) inside the open capture's transaction. */
+  async appendInspect(captureId: number, rows: InspectRows): Promise<void> {
+    this.expect(captureId);
+    await this.appendRows('dns', rows.dns);
+    await this.appendRows('tls', rows.tls);
+    await this.appendRows('quic', rows.quic);
+    await this.appendRows('http', rows.http);
+  }
+
+  /** Adds the certificates not yet in `certs` (deduplicated by SHA-256 across captures). */
+  async appendCerts(captureId: number, certs: CertRec[]): Promise<number> {
+    this.expect(captureId);
+    if (certs.length === 0) return 0;
+    const known = new Set<string>();
+    for (let i = 0; i < certs.length; i += 1000) {
+      const part = certs.slice(i, i + 1000).map((c) => lit(c.sha256)).join(',');
+      const r = await this.conn.runAndReadAll(`SELECT sha256 FROM certs WHERE sha256 IN (${part})`);
+      for (const row of r.getRows()) known.add(String(row[0]));
+    }
+    const fresh = certs.filter((c) => !known.has(c.sha256));
+    await this.appendRows('certs', fresh.map((c) => certRow(c, captureId)));
+    return fresh.length;
+  }
+
   /**
    * Writes the capture's own rows, drops the rows of `opts.replaceId` (all tables)
    * and commits. On failure the transaction is rolled back and the error rethrown.
@@ -153,7 +185,7 @@ export class DuckSink {
       if (a.checkpointed) await this.deleteCaptureRows(captureId);
       const replaceId = opts.replaceId ?? null;
       if (replaceId !== null) {
-        for (const t of TABLES) await this.conn.run(`DELETE FROM ${t} WHERE capture_id = $1`, [replaceId]);
+        for (const t of CAPTURE_TABLES) await this.conn.run(`DELETE FROM ${t} WHERE capture_id = $1`, [replaceId]);
       }
       await this.appendRows('captures', [captureRow(captureId, rec)]);
       await this.appendRows('anomalies', anomalies.map((x) => [captureId, x.kind, BigInt(x.count), BigInt(x.firstOffset)]));

@@ -3,11 +3,14 @@
  * interface (queries, exports, other tools): change them only on purpose.
  */
 
-export const TABLES = ['captures', 'flows', 'anomalies', 'l2'] as const;
+export const TABLES = ['captures', 'flows', 'anomalies', 'l2', 'dns', 'tls', 'quic', 'http', 'certs', 'doh_resolvers'] as const;
 export type TableName = (typeof TABLES)[number];
 
 /** Tables whose rows belong to a capture through capture_id, besides `captures` itself. */
-export const CAPTURE_CHILD_TABLES = ['flows', 'anomalies', 'l2'] as const;
+export const CAPTURE_CHILD_TABLES = ['flows', 'anomalies', 'l2', 'dns', 'tls', 'quic', 'http'] as const;
+
+/** Tables a capture's replacement clears (certs are shared by captures, deduplicated by SHA-256). */
+export const CAPTURE_TABLES = ['captures', ...CAPTURE_CHILD_TABLES] as const;
 
 export const CAPTURE_COLUMNS = [
   ['capture_id', 'INTEGER PRIMARY KEY'],
@@ -95,6 +98,193 @@ export const L2_COLUMNS = [
   ['bytes', 'BIGINT'],
 ] as const;
 
+export const DNS_COLUMNS = [
+  ['flow_id', 'BIGINT'],
+  ['capture_id', 'INTEGER'],
+  ['ts', 'TIMESTAMP_NS'],
+  ['transport', 'VARCHAR'],
+  ['flavor', 'VARCHAR'],
+  ['id', 'USMALLINT'],
+  ['query_name', 'VARCHAR'],
+  ['query_type', 'VARCHAR'],
+  ['opcode', 'UTINYINT'],
+  ['flags', 'USMALLINT'],
+  ['rcode', 'VARCHAR'],
+  ['answered', 'BOOLEAN'],
+  ['response_ts', 'TIMESTAMP_NS'],
+  ['rtt_us', 'DOUBLE'],
+  ['queries', 'INTEGER'],
+  ['answers', 'STRUCT(name VARCHAR, type VARCHAR, ttl UINTEGER, data VARCHAR)[]'],
+  ['answer_addrs', 'VARCHAR[]'],
+  ['min_ttl', 'UINTEGER'],
+  ['svcb_alpn', 'VARCHAR[]'],
+  ['svcb_ech', 'BOOLEAN'],
+  ['truncated', 'BOOLEAN'],
+] as const;
+
+/** ClientHello fields shared by `tls` and `quic`. */
+const HELLO_COLUMNS = [
+  ['sni', 'VARCHAR'],
+  ['alpn', 'VARCHAR[]'],
+  ['client_version', 'VARCHAR'],
+  ['supported_versions', 'USMALLINT[]'],
+  ['cipher_suites', 'USMALLINT[]'],
+  ['extensions', 'USMALLINT[]'],
+  ['groups', 'USMALLINT[]'],
+  ['sig_algs', 'USMALLINT[]'],
+  ['ech', 'BOOLEAN'],
+  ['session_id_len', 'UTINYINT'],
+  ['ja3', 'VARCHAR'],
+  ['ja3_full', 'VARCHAR'],
+  ['ja4', 'VARCHAR'],
+  ['ja4_r', 'VARCHAR'],
+  ['hello_truncated', 'BOOLEAN'],
+  ['version', 'VARCHAR'],
+  ['server_cipher', 'USMALLINT'],
+  ['server_alpn', 'VARCHAR'],
+  ['ja3s', 'VARCHAR'],
+] as const;
+
+export const TLS_COLUMNS = [
+  ['flow_id', 'BIGINT'],
+  ['capture_id', 'INTEGER'],
+  ['ts', 'TIMESTAMP_NS'],
+  ['client_is_orig', 'BOOLEAN'],
+  ...HELLO_COLUMNS,
+  ['cert_chain', 'VARCHAR[]'],
+  ['alert', 'INTEGER'],
+] as const;
+
+export const QUIC_COLUMNS = [
+  ['flow_id', 'BIGINT'],
+  ['capture_id', 'INTEGER'],
+  ['ts', 'TIMESTAMP_NS'],
+  ['quic_version', 'VARCHAR'],
+  ['dcid', 'VARCHAR'],
+  ['scid', 'VARCHAR'],
+  ['server_scid', 'VARCHAR'],
+  ...HELLO_COLUMNS,
+  ['client_initials', 'INTEGER'],
+  ['server_initials', 'INTEGER'],
+  ['retry', 'BOOLEAN'],
+] as const;
+
+export const HTTP_COLUMNS = [
+  ['flow_id', 'BIGINT'],
+  ['capture_id', 'INTEGER'],
+  ['ts', 'TIMESTAMP_NS'],
+  ['method', 'VARCHAR'],
+  ['host', 'VARCHAR'],
+  ['port', 'INTEGER'],
+  ['path', 'VARCHAR'],
+  ['user_agent', 'VARCHAR'],
+  ['version', 'VARCHAR'],
+  ['status', 'SMALLINT'],
+  ['content_type', 'VARCHAR'],
+  ['server', 'VARCHAR'],
+  ['response_ts', 'TIMESTAMP_NS'],
+] as const;
+
+export const CERT_COLUMNS = [
+  ['sha256', 'VARCHAR PRIMARY KEY'],
+  ['subject', 'VARCHAR'],
+  ['issuer', 'VARCHAR'],
+  ['common_name', 'VARCHAR'],
+  ['san_dns', 'VARCHAR[]'],
+  ['san_ip', 'VARCHAR[]'],
+  ['not_before', 'TIMESTAMP'],
+  ['not_after', 'TIMESTAMP'],
+  ['key_type', 'VARCHAR'],
+  ['key_bits', 'INTEGER'],
+  ['curve', 'VARCHAR'],
+  ['serial', 'VARCHAR'],
+  ['is_ca', 'BOOLEAN'],
+  ['self_issued', 'BOOLEAN'],
+  ['first_capture_id', 'INTEGER'],
+] as const;
+
+/** Well-known DNS-over-HTTPS resolvers: a flow to one of them on 443 hides its DNS. Users may add rows. */
+export const DOH_RESOLVER_COLUMNS = [
+  ['addr', 'VARCHAR PRIMARY KEY'],
+  ['name', 'VARCHAR'],
+] as const;
+
+export const DOH_RESOLVERS: readonly (readonly [string, string])[] = [
+  ['1.1.1.1', 'Cloudflare'], ['1.0.0.1', 'Cloudflare'], ['2606:4700:4700::1111', 'Cloudflare'], ['2606:4700:4700::1001', 'Cloudflare'],
+  ['8.8.8.8', 'Google'], ['8.8.4.4', 'Google'], ['2001:4860:4860::8888', 'Google'], ['2001:4860:4860::8844', 'Google'],
+  ['9.9.9.9', 'Quad9'], ['149.112.112.112', 'Quad9'], ['2620:fe::fe', 'Quad9'], ['2620:fe::9', 'Quad9'],
+  ['208.67.222.222', 'OpenDNS'], ['208.67.220.220', 'OpenDNS'], ['2620:119:35::35', 'OpenDNS'], ['2620:119:53::53', 'OpenDNS'],
+  ['94.140.14.14', 'AdGuard'], ['94.140.15.15', 'AdGuard'], ['2a10:50c0::ad1:ff', 'AdGuard'], ['2a10:50c0::ad2:ff', 'AdGuard'],
+  ['185.228.168.168', 'CleanBrowsing'], ['76.76.2.0', 'Control D'], ['76.76.10.0', 'Control D'],
+  ['45.90.28.0', 'NextDNS'], ['45.90.30.0', 'NextDNS'], ['194.242.2.2', 'Mullvad'], ['2a07:e340::2', 'Mullvad'],
+];
+
+/**
+ * One row per flow: the best name an on-path observer learns for it, where from, what encrypts
+ * it, and what hid the name. Priority: TLS SNI, QUIC SNI, HTTP Host, the leaf certificate's first
+ * DNS SAN (else its CN), then a DNS answer earlier in the same capture that resolved a name to the
+ * flow's responder address.
+ */
+export const EXPOSURE_VIEW = `CREATE OR REPLACE VIEW exposure AS
+WITH t AS (
+  SELECT flow_id, any_value(sni) AS sni, bool_or(ech) AS ech, any_value(version) AS version,
+         any_value(cert_chain[1]) AS leaf
+  FROM tls GROUP BY flow_id
+), q AS (
+  SELECT flow_id, any_value(sni) AS sni, bool_or(ech) AS ech, any_value(quic_version) AS quic_version
+  FROM quic GROUP BY flow_id
+), h AS (
+  SELECT flow_id, first(host ORDER BY ts) FILTER (WHERE host IS NOT NULL) AS host, count(*) AS requests FROM http GROUP BY flow_id
+), d AS (
+  SELECT capture_id, coalesce(response_ts, ts) AS ts, query_name, unnest(answer_addrs) AS addr
+  FROM dns WHERE answered AND query_name IS NOT NULL
+), dn AS (
+  SELECT f.flow_id, d.query_name
+  FROM flows f ASOF JOIN d ON f.capture_id = d.capture_id AND f.resp_addr = d.addr AND f.first_ts >= d.ts
+), dq AS (
+  SELECT DISTINCT flow_id FROM dns
+)
+SELECT
+  f.flow_id, f.capture_id,
+  CASE WHEN t.sni IS NOT NULL THEN t.sni
+       WHEN q.sni IS NOT NULL THEN q.sni
+       WHEN h.host IS NOT NULL THEN h.host
+       WHEN c.sha256 IS NOT NULL AND (len(c.san_dns) > 0 OR c.common_name IS NOT NULL) THEN coalesce(c.san_dns[1], c.common_name)
+       WHEN dn.query_name IS NOT NULL THEN dn.query_name END AS hostname,
+  CASE WHEN t.sni IS NOT NULL THEN 'sni'
+       WHEN q.sni IS NOT NULL THEN 'quic_sni'
+       WHEN h.host IS NOT NULL THEN 'http_host'
+       WHEN c.sha256 IS NOT NULL AND (len(c.san_dns) > 0 OR c.common_name IS NOT NULL) THEN 'cert_san'
+       WHEN dn.query_name IS NOT NULL THEN 'dns'
+       ELSE 'none' END AS source,
+  CASE WHEN t.flow_id IS NOT NULL THEN 'tls'
+       WHEN q.flow_id IS NOT NULL THEN 'quic'
+       WHEN f.proto = 50 THEN 'ipsec-esp'
+       WHEN f.proto = 6 AND f.resp_port = 22 THEN 'ssh'
+       WHEN f.proto = 17 AND f.resp_port = 51820 THEN 'wireguard'
+       WHEN f.proto = 6 AND f.resp_port IN (443, 853, 993, 995, 465, 8443) THEN 'tls?'
+       WHEN f.proto = 17 AND f.resp_port IN (443, 853) THEN 'quic?'
+       WHEN h.flow_id IS NOT NULL OR dq.flow_id IS NOT NULL THEN 'none'
+       ELSE 'unknown' END AS encryption,
+  (t.flow_id IS NOT NULL OR q.flow_id IS NOT NULL OR f.proto = 50
+    OR (f.proto = 6 AND f.resp_port IN (22, 443, 853, 993, 995, 465, 8443))
+    OR (f.proto = 17 AND f.resp_port IN (443, 853, 51820))) AS encrypted,
+  t.version AS tls_version,
+  q.quic_version,
+  coalesce(t.ech, false) OR coalesce(q.ech, false) AS ech,
+  CASE WHEN coalesce(t.ech, false) OR coalesce(q.ech, false) THEN 'ech'
+       WHEN f.resp_port = 853 AND f.proto IN (6, 17) THEN 'encrypted_dns'
+       WHEN f.resp_port = 443 AND r.addr IS NOT NULL THEN 'encrypted_dns' END AS hidden_by,
+  f.orig_wire_bytes + f.resp_wire_bytes AS bytes
+FROM flows f
+LEFT JOIN t USING (flow_id)
+LEFT JOIN q USING (flow_id)
+LEFT JOIN h USING (flow_id)
+LEFT JOIN dq USING (flow_id)
+LEFT JOIN certs c ON c.sha256 = t.leaf
+LEFT JOIN dn USING (flow_id)
+LEFT JOIN doh_resolvers r ON r.addr = f.resp_addr`;
+
 function createTable(name: TableName, cols: readonly (readonly [string, string])[]): string {
   return `CREATE TABLE IF NOT EXISTS ${name} (\n  ${cols.map(([c, t]) => `${c} ${t}`).join(',\n  ')}\n)`;
 }
@@ -105,4 +295,12 @@ export const SCHEMA_DDL: readonly string[] = [
   createTable('flows', FLOW_TABLE_COLUMNS),
   createTable('anomalies', ANOMALY_COLUMNS),
   createTable('l2', L2_COLUMNS),
+  createTable('dns', DNS_COLUMNS),
+  createTable('tls', TLS_COLUMNS),
+  createTable('quic', QUIC_COLUMNS),
+  createTable('http', HTTP_COLUMNS),
+  createTable('certs', CERT_COLUMNS),
+  createTable('doh_resolvers', DOH_RESOLVER_COLUMNS),
+  `INSERT OR IGNORE INTO doh_resolvers VALUES ${DOH_RESOLVERS.map(([a, n]) => `('${a}', '${n}')`).join(', ')}`,
+  EXPOSURE_VIEW,
 ];

@@ -30,6 +30,8 @@ export class Decoded {
   payloadLen = 0;
   /** Of those, the bytes the capture holds (less when snaplen cut the packet). */
   payloadCaptured = 0;
+  /** Buffer offset of the transport payload (TCP and UDP; valid when payloadCaptured > 0). */
+  payloadOff = 0;
   isFragment = false;
   /** First fragment (offset 0, more-fragments set): carries the transport header. */
   fragFirst = false;
@@ -69,7 +71,7 @@ export class Decoded {
     this.srcMac = NaN; this.dstMac = NaN;
     this.vlanOuter = -1; this.vlanInner = -1; this.vlanDepth = 0; this.mplsLabel = -1;
     this.ethertype = 0; this.l3 = L3.None;
-    this.ipVersion = 0; this.proto = 0; this.ttl = -1; this.ipLen = 0; this.payloadLen = 0; this.payloadCaptured = 0;
+    this.ipVersion = 0; this.proto = 0; this.ttl = -1; this.ipLen = 0; this.payloadLen = 0; this.payloadCaptured = 0; this.payloadOff = 0;
     this.isFragment = false; this.fragFirst = false; this.fragId = 0;
     this.hasPorts = false; this.tcpFull = false; this.sport = 0; this.dport = 0; this.tcpFlags = 0; this.seq = 0; this.ack = 0; this.window = 0;
     this.icmpType = -1; this.icmpCode = -1;

@@ -11,6 +11,7 @@ export const TCP = {
 /** Lax: ports need 4 captured bytes, flags and lengths need 16; what is cut short is counted, not fatal. */
 export function decodeTcp(p: Decoded, dv: DataView, off: number, end: number, l4Len: number): void {
   const have = end - off;
+  p.payloadCaptured = 0;
   if (have < TCP.PORTS_LEN) { p.weird(A.truncated_tcp_header); p.payloadLen = 0; return; }
   p.hasPorts = true;
   p.sport = dv.getUint16(off + TCP.SRC_PORT);
@@ -25,6 +26,7 @@ export function decodeTcp(p: Decoded, dv: DataView, off: number, end: number, l4
   if (hdr < TCP.MIN_HEADER_LEN || hdr > l4Len) { p.weird(A.bad_tcp_data_offset); p.payloadLen = 0; return; }
   p.payloadLen = l4Len - hdr;
   p.tcpFull = have >= hdr;
+  p.payloadOff = off + hdr;
   const captured = end - (off + hdr);
   p.payloadCaptured = captured <= 0 ? 0 : captured < p.payloadLen ? captured : p.payloadLen;
 }

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createBatch, HISTORY_MAX, type FlowBatch } from '../../src/flow/batch.js';
+import { TABLES } from '../../src/sink/schema.js';
 import { DuckSink } from '../../src/sink/duckdb.js';
 import { communityId, communityIdDigest } from '../../src/sink/community-id.js';
 import { addrText, macText, parseAddr } from '../../src/sink/addr.js';
@@ -389,8 +390,9 @@ describe('DuckSink', () => {
       await sink.finishCapture(id, record(), [{ kind: 'x', count: 1, firstOffset: 5 }], [{ ethertype: 0x0806, name: 'arp', packets: 1, bytes: 60 }], {});
       const out = join(dir, "exp'ort");
       const pq = await sink.exportAll(out, 'parquet');
-      expect(pq).toEqual(['captures', 'flows', 'anomalies', 'l2'].map((t) => join(out, `${t}.parquet`)));
-      for (const [i, t] of ['captures', 'flows', 'anomalies', 'l2'].entries()) {
+      expect(pq).toEqual(TABLES.map((t) => join(out, `${t}.parquet`)));
+      expect(TABLES.slice(0, 4)).toEqual(['captures', 'flows', 'anomalies', 'l2']);
+      for (const [i, t] of TABLES.entries()) {
         const src = `read_parquet('${pq[i]!.replaceAll("'", "''")}')`;
         const dt = `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${'%'})`;
         expect((await sink.query(dt.replace('%', src))).rows).toEqual((await sink.query(dt.replace('%', t))).rows);

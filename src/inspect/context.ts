@@ -1,0 +1,48 @@
+/** What every inspection session of one range shares: the output, the anomaly counts and the packet being read. */
+import { describeCert } from './x509.js';
+import { emptyInspectOutput, type InspectOutput } from './records.js';
+import { createHash } from 'node:crypto';
+
+/** Certificates remembered per range (so a chain seen on many flows is described once). */
+const MAX_CERT_CACHE = 4096;
+
+export class InspectContext {
+  readonly out: InspectOutput = emptyInspectOutput();
+  private readonly anomalyIndex = new Map<string, number>();
+  private readonly certSeen = new Set<string>();
+  /** The packet being inspected. */
+  sec = 0;
+  ns = 0;
+  recordOffset = 0;
+
+  /** Counts an inspection anomaly (a malformed field), at the current packet. */
+  note(kind: string, n = 1): void {
+    const i = this.anomalyIndex.get(kind);
+    if (i === undefined) {
+      this.anomalyIndex.set(kind, this.out.anomalies.length);
+      this.out.anomalies.push([kind, n, this.recordOffset]);
+    } else {
+      this.out.anomalies[i][1] += n;
+    }
+  }
+
+  noteAll(kinds: readonly string[]): void {
+    for (const k of kinds) this.note(k);
+  }
+
+  /** SHA-256 of a DER certificate; describes it into `out.certs` the first time this range sees it. */
+  certificate(der: Uint8Array): string {
+    const sha = createHash('sha256').update(der).digest('hex');
+    if (this.certSeen.has(sha)) return sha;
+    if (this.certSeen.size < MAX_CERT_CACHE) this.certSeen.add(sha);
+    const info = describeCert(der);
+    if (info === null) { this.note('x509_unparsable_certificate'); return sha; }
+    this.out.certs.push({
+      sha256: sha, subject: info.subject, issuer: info.issuer, commonName: info.commonName,
+      sanDns: info.sanDns, sanIp: info.sanIp, notBeforeSec: info.notBeforeSec, notAfterSec: info.notAfterSec,
+      keyType: info.keyType, keyBits: info.keyBits, curve: info.curve, serial: info.serial,
+      ca: info.ca, selfIssued: info.selfIssued,
+    });
+    return sha;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * QUIC over one UDP flow: the Initial packets of both sides, decrypted with the keys anyone can
+ * derive, their CRYPTO frames joined into the ClientHello (and ServerHello). One `quic` record per
+ * flow. Bounded: MAX_QUIC_DATAGRAMS datagrams are read at most.
+ */
+import { parseQuicDatagram, QuicFlowContext, QUIC_ANOMALY_NAMES } from './quic.js';
+import { clientFields, serverFields } from './hello-fields.js';
+import type { TlsAnomaly } from './tls.js';
+import type { InspectContext } from './context.js';
+import type { QuicRec } from './records.js';
+
+export const MAX_QUIC_DATAGRAMS = 24;
+
+const hex = (b: Uint8Array | null): string => (b === null ? '' : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
+
+export class QuicSession {
+  private readonly q = new QuicFlowContext();
+  private datagrams = 0;
+  private readonly rec: QuicRec;
+  private seen = false;
+  private emitted = false;
+
+  constructor(private readonly ctx: InspectContext, tag: number) {
+    this.rec = {
+      tag, sec: ctx.sec, ns: ctx.ns, version: 0, dcid: '', scid: '', serverScid: '', client: null, server: null,
+      clientPackets: 0, serverPackets: 0, retry: false,
+    };
+  }
+
+  get finished(): boolean {
+    return this.datagrams >= MAX_QUIC_DATAGRAMS || (this.rec.client !== null && this.rec.server !== null);
+  }
+
+  datagram(buf: Uint8Array, off: number, len: number, fromOrig: boolean): void {
+    this.datagrams++;
+    const infos = parseQuicDatagram(buf, off, len, this.q, fromOrig);
+    const r = this.rec;
+    for (const i of infos) {
+      if (!this.seen) {
+        this.seen = true;
+        r.sec = this.ctx.sec; r.ns = this.ctx.ns;
+        r.version = i.version;
+        if (i.fromClient) { r.dcid = hex(i.dcid); r.scid = hex(i.scid); }
+      }
+      if (i.fromClient && r.dcid === '') { r.dcid = hex(i.dcid); r.scid = hex(i.scid); }
+    }
+    const notes: TlsAnomaly[] = [];
+    if (r.client === null) {
+      const ch = this.q.clientHello();
+      if (ch !== null) r.client = clientFields(ch.subarray(4), false, 'q', notes);
+    }
+    if (r.server === null) {
+      const sh = this.q.serverHello();
+      if (sh !== null) r.server = serverFields(sh.subarray(4), false, notes);
+    }
+    this.ctx.noteAll(notes);
+  }
+
+  /** The record, once (null when no Initial was read). */
+  take(): QuicRec | null {
+    if (this.emitted) return null;
+    this.emitted = true;
+    const r = this.rec;
+    const q = this.q;
+    if (q.version !== 0) r.version = q.version;
+    if (q.keyDcid !== null && q.confirmed) r.dcid = hex(q.keyDcid);
+    if (q.clientScid !== null) r.scid = hex(q.clientScid);
+    r.serverScid = hex(q.serverScid);
+    r.clientPackets = q.decryptedPackets[0];
+    r.serverPackets = q.decryptedPackets[1];
+    r.retry = q.retries > 0;
+    for (let i = 1; i < q.anomalies.length; i++) if (q.anomalies[i] > 0) this.ctx.note(QUIC_ANOMALY_NAMES[i], q.anomalies[i]);
+    return this.seen ? r : null;
+  }
+}

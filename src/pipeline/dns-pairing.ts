@@ -1,0 +1,47 @@
+/**
+ * Pairs the DNS messages of one flow into transactions: a response goes with the latest copy of
+ * the query that has the same id, name and type and came before it; the RTT is measured from
+ * that copy. Responses without a query and queries without a response are transactions too.
+ */
+import type { DnsMsgRec } from '../inspect/records.js';
+
+export interface DnsTransaction {
+  query: DnsMsgRec | null;
+  response: DnsMsgRec | null;
+  /** Copies of the query seen (retransmissions). */
+  queries: number;
+  /** Time of the latest query copy before the response, for the RTT. */
+  lastQuerySec: number;
+  lastQueryNs: number;
+}
+
+const keyOf = (m: DnsMsgRec): string => `${m.id}|${m.qname ?? ''}|${m.qtype}`;
+
+function before(aSec: number, aNs: number, bSec: number, bNs: number): boolean {
+  return aSec < bSec || (aSec === bSec && aNs <= bNs);
+}
+
+export function pairDns(msgs: DnsMsgRec[]): DnsTransaction[] {
+  const sorted = msgs.length > 1 ? [...msgs].sort((a, b) => a.sec - b.sec || a.ns - b.ns) : msgs;
+  const open = new Map<string, DnsTransaction>();
+  const out: DnsTransaction[] = [];
+  for (const m of sorted) {
+    const k = keyOf(m);
+    if (!m.response) {
+      const t = open.get(k);
+      if (t !== undefined) { t.queries++; t.lastQuerySec = m.sec; t.lastQueryNs = m.ns; continue; }
+      const n: DnsTransaction = { query: m, response: null, queries: 1, lastQuerySec: m.sec, lastQueryNs: m.ns };
+      open.set(k, n);
+      out.push(n);
+      continue;
+    }
+    const t = open.get(k);
+    if (t !== undefined && before(t.lastQuerySec, t.lastQueryNs, m.sec, m.ns)) {
+      t.response = m;
+      open.delete(k);
+    } else {
+      out.push({ query: null, response: m, queries: 0, lastQuerySec: NaN, lastQueryNs: 0 });
+    }
+  }
+  return out;
+}
