@@ -3,6 +3,13 @@ import { describeCert } from './x509.js';
 import { emptyInspectOutput, type InspectOutput } from './records.js';
 import { createHash } from 'node:crypto';
 
+/** Anomaly kinds that only say the bytes ended early: expected when the capture cut them. */
+const CUT_KINDS: ReadonlySet<string> = new Set([
+  'tls_record_truncated', 'tls_handshake_truncated', 'tls_input_truncated', 'tls_hello_truncated', 'tls_extensions_truncated',
+  'tls_extension_truncated', 'dns_truncated', 'dns_rdata_truncated', 'dns_name_truncated', 'http_gap',
+  'quic_length_exceeds_datagram', 'quic_truncated_header', 'http_head_incomplete',
+]);
+
 /** Certificates remembered per range (so a chain seen on many flows is described once). */
 const MAX_CERT_CACHE = 4096;
 
@@ -26,8 +33,9 @@ export class InspectContext {
     }
   }
 
-  noteAll(kinds: readonly string[]): void {
-    for (const k of kinds) this.note(k);
+  /** `cut`: the input was cut short by the capture (snaplen, lost segments), so "truncated" kinds are not malformed input. */
+  noteAll(kinds: readonly string[], cut = false): void {
+    for (const k of kinds) if (!cut || !CUT_KINDS.has(k)) this.note(k);
   }
 
   /** SHA-256 of a DER certificate; describes it into `out.certs` the first time this range sees it. */

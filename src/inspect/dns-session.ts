@@ -80,10 +80,10 @@ export function dnsRecordOf(msg: DnsMessage, ctx: InspectContext, tag: number, f
 
 /** One UDP datagram's DNS message; returns false when it is not DNS at all (too short for a header). */
 export function inspectDnsDatagram(ctx: InspectContext, tag: number, fromOrig: boolean, flavor: DnsFlavor,
-  buf: Uint8Array, off: number, len: number, transport: 'udp' | 'icmp' = 'udp'): boolean {
+  buf: Uint8Array, off: number, len: number, transport: 'udp' | 'icmp' = 'udp', cut = false): boolean {
   const msg = parseDns(buf, off, len, { flavor });
-  if (msg === null) { ctx.note('dns_short_header'); return false; }
-  ctx.noteAll(msg.anomalies);
+  if (msg === null) { if (!cut) ctx.note('dns_short_header'); return false; }
+  ctx.noteAll(msg.anomalies, cut);
   ctx.out.dns.push(dnsRecordOf(msg, ctx, tag, fromOrig, transport));
   return true;
 }
@@ -109,12 +109,15 @@ export class DnsTcpSession implements StreamConsumer {
     }
   }
 
+  private cut = false;
+
   gap(dir: number): void {
+    this.cut = true;
     this.framing[dir].gap();
   }
 
   end(): void {
-    this.ctx.noteAll(this.framing[0].anomalies);
-    this.ctx.noteAll(this.framing[1].anomalies);
+    this.ctx.noteAll(this.framing[0].anomalies, this.cut);
+    this.ctx.noteAll(this.framing[1].anomalies, this.cut);
   }
 }

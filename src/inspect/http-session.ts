@@ -37,6 +37,12 @@ export class HttpSession implements StreamConsumer {
   }
 
   gap(dir: number, n: number): void {
+    const s = this.conn.streams[dir];
+    if (s.stopped === null && s.inHead) {
+      // A head cut by the capture (snaplen) is read as far as it goes: method and path often survive.
+      this.take(this.conn.end(dir as 0 | 1));
+      return;
+    }
     this.conn.gap(dir as 0 | 1, n);
   }
 
@@ -71,8 +77,8 @@ export class HttpSession implements StreamConsumer {
     this.take(this.conn.end(1));
     for (const q of this.waiting) this.ctx.out.http.push(q);
     this.waiting.length = 0;
-    this.ctx.noteAll(this.conn.streams[0].anomalies);
-    this.ctx.noteAll(this.conn.streams[1].anomalies);
+    this.ctx.noteAll(this.conn.streams[0].anomalies, true);
+    this.ctx.noteAll(this.conn.streams[1].anomalies, true);
   }
 }
 

@@ -177,7 +177,17 @@ function text(b: Uint8Array, s: number, e: number, max: number): { value: string
     let k = 0;
     while (k < 3 && e > s && (b[e]! & 0xc0) === 0x80) { e--; k++; }
   }
-  return { value: UTF8.decode(b.subarray(s, e)), cut };
+  return { value: utf8(b, s, e), cut };
+}
+
+/** UTF-8 text of [s, e): ASCII (the usual case) without TextDecoder, whose per-call cost dominates short values. */
+function utf8(b: Uint8Array, s: number, e: number): string {
+  let ascii = true;
+  for (let i = s; i < e; i++) if (b[i]! >= 0x80) { ascii = false; break; }
+  if (!ascii) return UTF8.decode(b.subarray(s, e));
+  let out = '';
+  for (let i = s; i < e; i++) out += String.fromCharCode(b[i]!);
+  return out;
 }
 
 /** Case-insensitive compare of bytes [s, s+len) with a lowercase ASCII name. */
@@ -295,6 +305,11 @@ export class HttpStream {
   private lineBytes = 0;
   private upgradeAsked = false;
   private readonly methods: string[] = [];
+
+  /** Part of a head (start line onwards) is held, waiting for the rest. */
+  get inHead(): boolean {
+    return this.st === S_HEAD && this.have > 0;
+  }
 
   constructor(opts: HttpStreamOptions = {}) {
     this.maxHead = Math.max(64, opts.maxHead ?? 16384);
@@ -445,19 +460,18 @@ export class HttpStream {
   }
 
   private parseStartLine(b: Uint8Array, e: number): HttpRecord | null {
-    const common = (version: string): HeadCommon => ({
-      version, contentType: null, contentLength: null, chunked: false, body: 'none', headerCount: 0, headBytes: 0,
-      streamOffset: this.headStart, complete: true, anomalies: [],
-    });
+    // Object literals written out in full (not spread from a shared part): V8 keeps them in fast mode.
     // Status line: HTTP/1.x SP 3DIGIT [SP reason]
     if (e >= 12 && statusPrefix(b, 12) === 1) {
       if (e > 12 && b[12] !== SP) return null;
       for (let i = 13; i < e; i++) { const c = b[i]!; if ((c < SP && c !== HT) || c === 0x7f) return null; }
       const status = (b[9]! - 0x30) * 100 + (b[10]! - 0x30) * 10 + (b[11]! - 0x30);
-      return {
-        ...common(`1.${String.fromCharCode(b[7]!)}`), kind: 'response', status,
-        reason: e > 13 ? text(b, 13, e, this.maxValue).value : '', server: null,
+      const rec: HttpResponseRecord = {
+        version: `1.${String.fromCharCode(b[7]!)}`, contentType: null, contentLength: null, chunked: false, body: 'none',
+        headerCount: 0, headBytes: 0, streamOffset: this.headStart, complete: true, anomalies: [],
+        kind: 'response', status, reason: e > 13 ? text(b, 13, e, this.maxValue).value : '', server: null,
       };
+      return rec;
     }
     // Request line: METHOD SP request-target SP HTTP/1.x
     let m = 0;
@@ -473,7 +487,9 @@ export class HttpStream {
     for (let i = ts; i < te; i++) { const c = b[i]!; if (c <= SP || c === 0x7f) return null; }
     const path = text(b, ts, te, this.maxPath);
     const rec: HttpRequestRecord = {
-      ...common(`1.${String.fromCharCode(b[v + 7]!)}`), kind: 'request', method: latin1(b, 0, m), path: path.value,
+      version: `1.${String.fromCharCode(b[v + 7]!)}`, contentType: null, contentLength: null, chunked: false, body: 'none',
+      headerCount: 0, headBytes: 0, streamOffset: this.headStart, complete: true, anomalies: [],
+      kind: 'request', method: latin1(b, 0, m), path: path.value,
       pathTruncated: path.cut, host: null, port: null, userAgent: null,
     };
     return rec;

@@ -44,6 +44,7 @@ class DeferredSession implements StreamConsumer {
   }
   gap(dir: number, n: number): void {
     if (this.target !== null) this.target.gap(dir, n);
+    else this.given = true; // the start never came: nothing to decide on
   }
 }
 
@@ -130,7 +131,9 @@ export class FlowInspector {
       let session: TcpSession | DeferredSession | null = this.tcpSession(p.sport, p.dport, buf, p.payloadOff, p.payloadCaptured, tag);
       if (session === null) {
         const isn = this.synSeq[slot * 2 + dir];
-        if (isn === isn && ((p.seq - isn - 1) | 0) > 0) {
+        const ahead = (p.seq - isn - 1) | 0;
+        // Only the very first payload of the flow, a little ahead of the start the SYN gave.
+        if (this.tries[slot] === 0 && isn === isn && ahead > 0 && ahead < 65536) {
           const sport = p.sport, dport = p.dport;
           session = new DeferredSession((b, o, l) => this.tcpSession(sport, dport, b, o, l, tag));
         } else {
@@ -183,10 +186,10 @@ export class FlowInspector {
     if (m === M_DNS) {
       if (this.dnsCount[slot] >= MAX_DNS_MESSAGES_PER_FLOW) { this.ctx.note('dns_flow_message_limit'); return; }
       this.dnsCount[slot]++;
-      inspectDnsDatagram(this.ctx, tag, dir === 0, FLAVORS[this.flavor[slot]], buf, off, len);
+      inspectDnsDatagram(this.ctx, tag, dir === 0, FLAVORS[this.flavor[slot]], buf, off, len, 'udp', len < p.payloadLen);
     } else if (m === M_QUIC) {
       const q = this.quic[slot]!;
-      q.datagram(buf, off, len, dir === 0);
+      q.datagram(buf, off, len, dir === 0, len < p.payloadLen);
       if (q.finished) this.finish(slot);
     }
   }
@@ -270,7 +273,7 @@ function inspectIcmpQuote(ctx: InspectContext, tag: number, dir: number, p: Deco
   const sport = (buf[off] << 8) | buf[off + 1], dport = (buf[off + 2] << 8) | buf[off + 3];
   const flavor = dnsFlavorForPorts(sport, dport);
   if (flavor === null) return;
-  inspectDnsDatagram(ctx, tag, dir === 0, flavor, buf, off + 8, end - off - 8, 'icmp');
+  inspectDnsDatagram(ctx, tag, dir === 0, flavor, buf, off + 8, end - off - 8, 'icmp', true);
 }
 
 /** An HTTP/1.x request line (a registered method, then a space) or a status line ("HTTP/1."). */

@@ -27,12 +27,23 @@ export class QuicSession {
     };
   }
 
+  /** A short-header (1-RTT) packet was seen: the Initials are over. */
+  private oneRtt = false;
+  /** Every datagram so far was cut by the capture. */
+  private cutOnly = true;
+
   get finished(): boolean {
-    return this.datagrams >= MAX_QUIC_DATAGRAMS || (this.rec.client !== null && this.rec.server !== null);
+    // Cut Initials cannot be opened: once both sides' connection IDs are known there is nothing more.
+    if (this.cutOnly && this.rec.dcid !== '' && this.rec.serverScid !== '') return true;
+    return this.oneRtt || this.datagrams >= MAX_QUIC_DATAGRAMS || (this.rec.client !== null && this.rec.server !== null);
   }
 
-  datagram(buf: Uint8Array, off: number, len: number, fromOrig: boolean): void {
+  /** `cut`: the capture holds only the start of the datagram (snaplen): an Initial cannot be opened, its header is read. */
+  datagram(buf: Uint8Array, off: number, len: number, fromOrig: boolean, cut = false): void {
     this.datagrams++;
+    if (len > 0 && (buf[off] & 0x80) === 0) { this.oneRtt = true; return; }
+    if (cut) { this.header(buf, off, len, fromOrig); return; }
+    this.cutOnly = false;
     const infos = parseQuicDatagram(buf, off, len, this.q, fromOrig);
     const r = this.rec;
     for (const i of infos) {
@@ -56,6 +67,22 @@ export class QuicSession {
     this.ctx.noteAll(notes);
   }
 
+  /** Version and connection IDs of a long header, without keys (the first one seen, preferring the client's). */
+  private header(buf: Uint8Array, off: number, len: number, fromOrig: boolean): void {
+    const r = this.rec;
+    if (len < 7 || (buf[off] & 0x80) === 0) return;
+    const version = ((buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]) >>> 0;
+    const dl = buf[off + 5];
+    if (dl > 20 || off + 6 + dl >= off + len) return;
+    const sl = buf[off + 6 + dl];
+    if (sl > 20 || off + 7 + dl + sl > off + len) return;
+    if (!this.seen) { this.seen = true; r.sec = this.ctx.sec; r.ns = this.ctx.ns; r.version = version; }
+    if (fromOrig && r.dcid === '') {
+      r.dcid = hex(buf.subarray(off + 6, off + 6 + dl));
+      r.scid = hex(buf.subarray(off + 7 + dl, off + 7 + dl + sl));
+    } else if (!fromOrig && r.serverScid === '') r.serverScid = hex(buf.subarray(off + 7 + dl, off + 7 + dl + sl));
+  }
+
   /** The record, once (null when no Initial was read). */
   take(): QuicRec | null {
     if (this.emitted) return null;
@@ -65,7 +92,7 @@ export class QuicSession {
     if (q.version !== 0) r.version = q.version;
     if (q.keyDcid !== null && q.confirmed) r.dcid = hex(q.keyDcid);
     if (q.clientScid !== null) r.scid = hex(q.clientScid);
-    r.serverScid = hex(q.serverScid);
+    if (q.serverScid !== null) r.serverScid = hex(q.serverScid);
     r.clientPackets = q.decryptedPackets[0];
     r.serverPackets = q.decryptedPackets[1];
     r.retry = q.retries > 0;

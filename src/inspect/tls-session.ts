@@ -15,6 +15,8 @@ export class TlsSession implements StreamConsumer {
   private readonly hb = [new HandshakeBuffer(TLS_STREAM_BUDGET), new HandshakeBuffer(TLS_STREAM_BUDGET)];
   private readonly bytes = [0, 0];
   private readonly stopped = [false, false];
+  /** Bytes of a direction went missing (snaplen, loss): its "truncated" anomalies are not malformed input. */
+  private readonly cut = [false, false];
   private clientDir = -1;
   private readonly rec: TlsRec;
   private hasHello = false;
@@ -41,6 +43,7 @@ export class TlsSession implements StreamConsumer {
 
   gap(dir: number): void {
     // What was cut (snaplen, lost segment) is parsed as far as it goes.
+    this.cut[dir] = true;
     this.stop(dir, true);
   }
 
@@ -53,11 +56,12 @@ export class TlsSession implements StreamConsumer {
       const pending = hb.end();
       if (pending !== null) this.message(dir, pending);
     }
-    this.ctx.noteAll(hb.anomalies);
+    this.ctx.noteAll(hb.anomalies, this.cut[dir]);
     if (hb.alert !== null && this.rec.alert < 0) this.rec.alert = hb.alert.level * 256 + hb.alert.description;
   }
 
   private message(dir: number, m: HandshakeMessage): void {
+    const cut = this.cut[dir];
     const notes: TlsAnomaly[] = [];
     const r = this.rec;
     if (m.type === HANDSHAKE_TYPE.CLIENT_HELLO && r.client === null && (this.clientDir < 0 || this.clientDir === dir)) {
@@ -77,7 +81,7 @@ export class TlsSession implements StreamConsumer {
       if (list !== null) for (const der of list.certs) r.certChain.push(this.ctx.certificate(der));
       if (r.client !== null) this.done = true;
     }
-    this.ctx.noteAll(notes);
+    this.ctx.noteAll(notes, cut);
   }
 
   /** The record, once (null when no hello was read). */

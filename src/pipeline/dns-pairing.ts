@@ -3,11 +3,20 @@
  * the query that has the same id, name and type and came before it; the RTT is measured from
  * that copy. Responses without a query and queries without a response are transactions too.
  */
-import type { DnsMsgRec } from '../inspect/records.js';
 
-export interface DnsTransaction {
-  query: DnsMsgRec | null;
-  response: DnsMsgRec | null;
+/** What pairing reads of a message. */
+export interface DnsMsgKey {
+  sec: number;
+  ns: number;
+  response: boolean;
+  id: number;
+  qname: string | null;
+  qtype: number;
+}
+
+export interface DnsTransaction<M extends DnsMsgKey = DnsMsgKey> {
+  query: M | null;
+  response: M | null;
   /** Copies of the query seen (retransmissions). */
   queries: number;
   /** Time of the latest query copy before the response, for the RTT. */
@@ -15,22 +24,28 @@ export interface DnsTransaction {
   lastQueryNs: number;
 }
 
-const keyOf = (m: DnsMsgRec): string => `${m.id}|${m.qname ?? ''}|${m.qtype}`;
+const keyOf = (m: DnsMsgKey): string => `${m.id}|${m.qname ?? ''}|${m.qtype}`;
 
 function before(aSec: number, aNs: number, bSec: number, bNs: number): boolean {
   return aSec < bSec || (aSec === bSec && aNs <= bNs);
 }
 
-export function pairDns(msgs: DnsMsgRec[]): DnsTransaction[] {
+export function pairDns<M extends DnsMsgKey>(msgs: M[]): DnsTransaction<M>[] {
   const sorted = msgs.length > 1 ? [...msgs].sort((a, b) => a.sec - b.sec || a.ns - b.ns) : msgs;
-  const open = new Map<string, DnsTransaction>();
-  const out: DnsTransaction[] = [];
+  if (sorted.length === 1) {
+    const m = sorted[0];
+    return [m.response
+      ? { query: null, response: m, queries: 0, lastQuerySec: NaN, lastQueryNs: 0 }
+      : { query: m, response: null, queries: 1, lastQuerySec: m.sec, lastQueryNs: m.ns }];
+  }
+  const open = new Map<string, DnsTransaction<M>>();
+  const out: DnsTransaction<M>[] = [];
   for (const m of sorted) {
     const k = keyOf(m);
     if (!m.response) {
       const t = open.get(k);
       if (t !== undefined) { t.queries++; t.lastQuerySec = m.sec; t.lastQueryNs = m.ns; continue; }
-      const n: DnsTransaction = { query: m, response: null, queries: 1, lastQuerySec: m.sec, lastQueryNs: m.ns };
+      const n: DnsTransaction<M> = { query: m, response: null, queries: 1, lastQuerySec: m.sec, lastQueryNs: m.ns };
       open.set(k, n);
       out.push(n);
       continue;

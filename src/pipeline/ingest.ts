@@ -145,7 +145,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   /** Inspection rows waiting for the sink are appended once this many have gathered. */
   const INSPECT_FLUSH_ROWS = 8192;
   const flushInspect = async (): Promise<void> => {
-    if (collector && collector.rowCount > 0) await sink.appendInspect(captureId, collector.takeRows());
+    if (collector && collector.rowCount > 0) await sink.appendInspect(captureId, collector.takeLines());
   };
   const extraAnomalies: AnomalyRecord[] = [];
   const captureId = await sink.beginCapture();

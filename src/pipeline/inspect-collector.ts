@@ -1,45 +1,43 @@
 /**
- * The main thread's half of inspection. Records come in with their range (keyed by the tag of
- * the flow part they were read in); parts the merge joins bring their records together; when a
- * flow's row is written, its records are given its flow_id and become table rows. DNS messages
- * are paired into transactions at that point, over every part of the flow.
+ * The main thread's half of inspection. Row text comes in with its range, keyed by the tag of
+ * the flow part it was read in; parts the merge joins bring their rows together; when a flow's
+ * row is written, its rows get its flow_id and become JSON lines for the sink. DNS messages are
+ * paired into transactions at that point, over every part of the flow. Nothing here builds an
+ * object per value: the worker made the text (src/inspect/row-json.ts).
  */
-import type { DuckDBValue } from '@duckdb/node-api';
 import type { FlowBatch } from '../flow/batch.js';
-import type { CertRec, DnsMsgRec, HttpRec, InspectOutput, QuicRec, TlsRec } from '../inspect/records.js';
+import type { CertRec } from '../inspect/records.js';
+import { NO_CLIENT, NO_RESPONSE, NO_SERVER, nsText, type DnsRow, type HttpRow, type InspectRows, type QuicRow, type TlsRow } from '../inspect/row-json.js';
 import { pairDns } from './dns-pairing.js';
-import { dnsRow, httpRow, quicRow, tlsRow } from '../sink/inspect-rows.js';
 
-interface FlowRecords { tls: TlsRec[]; quic: QuicRec[]; dns: DnsMsgRec[]; http: HttpRec[] }
+type Row = TlsRow | QuicRow | DnsRow | HttpRow;
+const enum K { Tls, Quic, Dns, Http }
+interface Entry { kinds: K[]; rows: Row[] }
 
-export interface InspectRows {
-  dns: DuckDBValue[][];
-  tls: DuckDBValue[][];
-  quic: DuckDBValue[][];
-  http: DuckDBValue[][];
-}
+/** JSON lines per table, ready for the sink. */
+export interface InspectLines { dns: string[]; tls: string[]; quic: string[]; http: string[] }
 
 const TWO32 = 4294967296;
 
 export class InspectCollector {
-  private readonly pending = new Map<number, FlowRecords>();
+  private readonly pending = new Map<number, Entry>();
   /** Certificates seen in this capture, by SHA-256. */
   readonly certs = new Map<string, CertRec>();
   /** [count, firstOffset] by anomaly kind. */
   readonly anomalies = new Map<string, [number, number]>();
-  rows: InspectRows = { dns: [], tls: [], quic: [], http: [] };
-  /** Records written, by table. */
+  lines: InspectLines = { dns: [], tls: [], quic: [], http: [] };
+  /** Rows written, by table. */
   readonly written = { dns: 0, tls: 0, quic: 0, http: 0 };
 
   get rowCount(): number {
-    return this.rows.dns.length + this.rows.tls.length + this.rows.quic.length + this.rows.http.length;
+    return this.lines.dns.length + this.lines.tls.length + this.lines.quic.length + this.lines.http.length;
   }
 
-  add(out: InspectOutput): void {
-    for (const r of out.tls) this.entry(r.tag).tls.push(r);
-    for (const r of out.quic) this.entry(r.tag).quic.push(r);
-    for (const r of out.dns) this.entry(r.tag).dns.push(r);
-    for (const r of out.http) this.entry(r.tag).http.push(r);
+  add(out: InspectRows): void {
+    for (const r of out.tls) this.put(r.tag, K.Tls, r);
+    for (const r of out.quic) this.put(r.tag, K.Quic, r);
+    for (const r of out.dns) this.put(r.tag, K.Dns, r);
+    for (const r of out.http) this.put(r.tag, K.Http, r);
     for (const c of out.certs) if (!this.certs.has(c.sha256)) this.certs.set(c.sha256, c);
     for (const [kind, count, first] of out.anomalies) {
       const e = this.anomalies.get(kind);
@@ -48,23 +46,23 @@ export class InspectCollector {
     }
   }
 
-  private entry(tag: number): FlowRecords {
-    let e = this.pending.get(tag);
-    if (e === undefined) { e = { tls: [], quic: [], dns: [], http: [] }; this.pending.set(tag, e); }
-    return e;
+  private put(tag: number, kind: K, row: Row): void {
+    const e = this.pending.get(tag);
+    if (e === undefined) this.pending.set(tag, { kinds: [kind], rows: [row] });
+    else { e.kinds.push(kind); e.rows.push(row); }
   }
 
-  /** A later part joined an earlier one: its records are the earlier part's now. */
+  /** A later part joined an earlier one: its rows are the earlier part's now. */
   join(root: number, part: number): void {
     const p = this.pending.get(part);
     if (p === undefined) return;
     this.pending.delete(part);
     const r = this.pending.get(root);
     if (r === undefined) { this.pending.set(root, p); return; }
-    r.tls.push(...p.tls); r.quic.push(...p.quic); r.dns.push(...p.dns); r.http.push(...p.http);
+    for (let i = 0; i < p.rows.length; i++) { r.kinds.push(p.kinds[i]); r.rows.push(p.rows[i]); }
   }
 
-  /** The batch's rows are flow_id (captureId << 32) + firstIndex + row: their records become rows. */
+  /** The batch's rows are flow_id (captureId << 32) + firstIndex + row: their records become lines. */
   flowsWritten(batch: FlowBatch, captureId: number, firstIndex: number): void {
     if (this.pending.size === 0) return;
     const tags = batch.cols.tag;
@@ -72,24 +70,46 @@ export class InspectCollector {
       const e = this.pending.get(tags[r]);
       if (e === undefined) continue;
       this.pending.delete(tags[r]);
-      const flowId = captureId * TWO32 + firstIndex + r;
-      const rows = this.rows;
-      // TLS and QUIC: one row per flow; the parts of a flow cut by range boundaries complete each other.
-      if (e.tls.length > 0) { rows.tls.push(tlsRow(flowId, captureId, mergeTls(e.tls))); this.written.tls++; }
-      if (e.quic.length > 0) { rows.quic.push(quicRow(flowId, captureId, mergeQuic(e.quic))); this.written.quic++; }
-      for (const h of e.http) { rows.http.push(httpRow(flowId, captureId, h)); this.written.http++; }
-      if (e.dns.length > 0) for (const t of pairDns(e.dns)) { rows.dns.push(dnsRow(flowId, captureId, t)); this.written.dns++; }
+      const prefix = `{"flow_id":${captureId * TWO32 + firstIndex + r},"capture_id":${captureId},`;
+      this.entryLines(prefix, e);
     }
   }
 
-  /** Takes the rows made so far (for the sink to append). */
-  takeRows(): InspectRows {
-    const r = this.rows;
-    this.rows = { dns: [], tls: [], quic: [], http: [] };
+  private entryLines(prefix: string, e: Entry): void {
+    let tls: TlsRow[] | null = null, quic: QuicRow[] | null = null, dns: DnsRow[] | null = null;
+    for (let i = 0; i < e.rows.length; i++) {
+      switch (e.kinds[i]) {
+        case K.Tls: (tls ??= []).push(e.rows[i] as TlsRow); break;
+        case K.Quic: (quic ??= []).push(e.rows[i] as QuicRow); break;
+        case K.Dns: (dns ??= []).push(e.rows[i] as DnsRow); break;
+        case K.Http: this.lines.http.push(prefix + (e.rows[i] as HttpRow).json + '}'); this.written.http++; break;
+      }
+    }
+    // TLS and QUIC: one row per flow; parts of a flow cut by range boundaries complete each other.
+    if (tls !== null) { this.lines.tls.push(prefix + tlsLine(tls) + '}'); this.written.tls++; }
+    if (quic !== null) { this.lines.quic.push(prefix + quicLine(quic) + '}'); this.written.quic++; }
+    if (dns !== null) {
+      for (const t of pairDns(dns)) {
+        const q = t.query, s = t.response;
+        const m = (q ?? s)!;
+        const rtt = q !== null && s !== null ? ((s.sec - t.lastQuerySec) * 1e9 + (s.ns - t.lastQueryNs)) / 1000 : null;
+        const rts = s !== null ? nsText(s.sec, s.ns) : null;
+        this.lines.dns.push(`${prefix}"ts":"${nsText(m.sec, m.ns)}",${m.common},"flags":${s !== null ? s.flags : m.flags},` +
+          `"answered":${s !== null},"response_ts":${rts === null ? 'null' : `"${rts}"`},"rtt_us":${rtt},"queries":${t.queries},` +
+          `"truncated":${(q?.truncated ?? false) || (s?.truncated ?? false)},${s?.resp ?? NO_RESPONSE}}`);
+        this.written.dns++;
+      }
+    }
+  }
+
+  /** Takes the lines made so far (for the sink to insert). */
+  takeLines(): InspectLines {
+    const r = this.lines;
+    this.lines = { dns: [], tls: [], quic: [], http: [] };
     return r;
   }
 
-  /** Records whose flow never came (none expected): counted, then dropped. */
+  /** Rows whose flow never came (none expected): counted, then dropped. */
   orphans(): number {
     const n = this.pending.size;
     this.pending.clear();
@@ -97,21 +117,18 @@ export class InspectCollector {
   }
 }
 
-function mergeTls(list: TlsRec[]): TlsRec {
-  if (list.length === 1) return list[0];
-  const withClient = list.find((t) => t.client !== null);
-  const out: TlsRec = { ...(withClient ?? list[0]) };
-  if (out.server === null) out.server = list.find((t) => t.server !== null)?.server ?? null;
-  if (out.certChain.length === 0) out.certChain = list.find((t) => t.certChain.length > 0)?.certChain ?? [];
-  if (out.alert < 0) out.alert = list.find((t) => t.alert >= 0)?.alert ?? -1;
-  return out;
+function tlsLine(list: TlsRow[]): string {
+  const base = list.find((t) => t.client !== null) ?? list[0];
+  const server = base.server ?? list.find((t) => t.server !== null)?.server ?? null;
+  const chain = base.certChain.length > 0 ? base.certChain : list.find((t) => t.certChain.length > 0)?.certChain ?? [];
+  const alert = base.alert >= 0 ? base.alert : list.find((t) => t.alert >= 0)?.alert ?? -1;
+  return `${base.head},${base.client ?? NO_CLIENT},${server ?? NO_SERVER},"cert_chain":${JSON.stringify(chain)},"alert":${alert >= 0 ? alert : null}`;
 }
 
-function mergeQuic(list: QuicRec[]): QuicRec {
-  if (list.length === 1) return list[0];
+function quicLine(list: QuicRow[]): string {
   const base = list.find((q) => q.client !== null) ?? list[0];
-  const out: QuicRec = { ...base };
-  if (out.server === null) out.server = list.find((q) => q.server !== null)?.server ?? null;
-  for (const q of list) if (q !== base) { out.clientPackets += q.clientPackets; out.serverPackets += q.serverPackets; out.retry ||= q.retry; }
-  return out;
+  const server = base.server ?? list.find((q) => q.server !== null)?.server ?? null;
+  let cp = 0, sp = 0, retry = false;
+  for (const q of list) { cp += q.clientPackets; sp += q.serverPackets; retry ||= q.retry; }
+  return `${base.head},${base.client ?? NO_CLIENT},${server ?? NO_SERVER},"client_initials":${cp},"server_initials":${sp},"retry":${retry}`;
 }

@@ -6,7 +6,7 @@ import type { FlowOptions } from '../flow/options.js';
 import { viewBatch, type FlowBatch } from '../flow/batch.js';
 import { ANOMALY_NAMES } from '../wire/anomaly.js';
 import { PacketProcessor } from './processor.js';
-import type { InspectOutput } from '../inspect/records.js';
+import { toRows, type InspectRows } from '../inspect/row-json.js';
 
 /** Tags of a range's flows start at index * 2^32 (exact in a double for any real range count). */
 export const TAG_RANGE = 4294967296;
@@ -39,7 +39,7 @@ export interface RangeResult {
   error: string | null;
   errorOffset: number;
   /** What inspection learned (null when off). */
-  inspect: InspectOutput | null;
+  inspect: InspectRows | null;
 }
 
 /** Decodes one range into flow parts; pure, runs in a worker or in-process. */
@@ -67,7 +67,7 @@ export function processRange(task: RangeTask): RangeResult {
     packets: proc.packets, bytes: proc.bytes, undecoded: proc.undecoded,
     firstSec: proc.firstSec, firstNs: proc.firstNs, lastSec: proc.lastSec, lastNs: proc.lastNs,
     anomalyCount: Array.from(proc.anomalies.count), anomalyFirst: Array.from(proc.anomalies.firstOffset),
-    l2, error, errorOffset, inspect: proc.inspector?.ctx.out ?? null,
+    l2, error, errorOffset, inspect: proc.inspector ? toRows(proc.inspector.ctx.out) : null,
   };
 }
 

@@ -19,13 +19,14 @@ import {
   DuckDBTimestampNanosecondsValue, DuckDBTimestampValue, type DuckDBValue,
 } from '@duckdb/node-api';
 import type { FlowBatch } from '../flow/batch.js';
-import type { InspectRows } from '../pipeline/inspect-collector.js';
+import type { InspectLines } from '../pipeline/inspect-collector.js';
 import type { CertRec } from '../inspect/records.js';
-import { certRow } from './inspect-rows.js';
+import { certRow } from './cert-rows.js';
 import { CHUNK_ROWS, flowChunkFiller, type FlowChunkFill } from './flow-chunk.js';
 import { toJsonValue } from './json-value.js';
 import type { AnomalyRecord, CaptureRecord, L2Record } from './records.js';
-import { CAPTURE_CHILD_TABLES, CAPTURE_TABLES, SCHEMA_DDL, TABLES } from './schema.js';
+import { CAPTURE_CHILD_TABLES, CAPTURE_TABLES, DNS_COLUMNS, HTTP_COLUMNS, QUIC_COLUMNS, SCHEMA_DDL, TABLES, TLS_COLUMNS } from './schema.js';
+import { insertJsonLines } from './json-insert.js';
 
 export interface QueryResult { columns: string[]; rows: unknown[][] }
 
@@ -145,12 +146,12 @@ export class DuckSink {
   }
 
   /** Appends inspection rows (dns, tls, quic, http) inside the open capture's transaction. */
-  async appendInspect(captureId: number, rows: InspectRows): Promise<void> {
+  async appendInspect(captureId: number, rows: InspectLines): Promise<void> {
     this.expect(captureId);
-    await this.appendRows('dns', rows.dns);
-    await this.appendRows('tls', rows.tls);
-    await this.appendRows('quic', rows.quic);
-    await this.appendRows('http', rows.http);
+    await insertJsonLines(this.conn, 'dns', DNS_COLUMNS, rows.dns);
+    await insertJsonLines(this.conn, 'tls', TLS_COLUMNS, rows.tls);
+    await insertJsonLines(this.conn, 'quic', QUIC_COLUMNS, rows.quic);
+    await insertJsonLines(this.conn, 'http', HTTP_COLUMNS, rows.http);
   }
 
   /** Adds the certificates not yet in `certs` (deduplicated by SHA-256 across captures). */
