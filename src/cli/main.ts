@@ -12,6 +12,9 @@ import { printDbSummary } from './summary.js';
 import { readStdinText } from './stdin.js';
 import { registerLiveCommands } from './live.js';
 import { reportText } from './report.js';
+import { registerContextCommands } from './context.js';
+import { registerSflowCommand } from './sflow.js';
+import { annotate } from '../context/annotate.js';
 
 /** Exit codes: 0 success, 1 some input was bad (the rest still ingested), 2 usage error. */
 const EXIT_BAD_INPUT = 1;
@@ -35,7 +38,7 @@ function secondsArg(v: string): number {
 interface IngestCliOptions {
   db: string; splt: number; tcpTimeout: number; udpTimeout: number; icmpTimeout: number; activeTimeout: number;
   maxFlows: number; replace: boolean; quiet: boolean; summary: boolean; workers: number; rangeKb: number;
-  inspect: boolean;
+  inspect: boolean; sflow: boolean; sflowPort: number;
 }
 
 function describe(s: IngestSummary): string {
@@ -66,7 +69,7 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
       const progress = new ProgressLine(!o.quiet && process.stderr.isTTY === true);
       let s: IngestSummary;
       try {
-        s = await ingestCapture(path, sink, { flow, replace: o.replace, pool, rangeBytes: o.rangeKb * 1024, inspect: o.inspect, onProgress: (p) => progress.update(p) });
+        s = await ingestCapture(path, sink, { flow, replace: o.replace, pool, rangeBytes: o.rangeKb * 1024, inspect: o.inspect, sflowPort: o.sflow ? o.sflowPort : 0, onProgress: (p) => progress.update(p) });
       } catch (e) {
         progress.done();
         const err = e as NodeJS.ErrnoException;
@@ -85,6 +88,9 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
       }
       if (!o.quiet) process.stdout.write(describe(s) + '\n');
     }
+    // New flow addresses get their origin AS when routing context is loaded.
+    const ctx = await sink.query('SELECT (SELECT count(*) FROM prefixes) + (SELECT count(*) FROM bgp_messages WHERE type = \'UPDATE\')');
+    if (Number(ctx.rows[0][0]) > 0) await annotate(sink, false);
     if (!o.quiet && o.summary) {
       await printDbSummary(sink, o.db);
       if (o.inspect) process.stdout.write('\n' + await reportText(sink, { top: 5 }));
@@ -190,6 +196,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--range-kb <n>', 'capture bytes per work unit; output is the same for any --workers at a given size', intArg(16, 1 << 30), 16384)
     .option('--replace', 'ingest a capture again even if the same content is in the DB (replaces it)', false)
     .option('--no-inspect', 'flows only: do not read DNS, TLS, QUIC and HTTP')
+    .option('--no-sflow', 'do not decode sFlow datagrams found in the capture')
+    .option('--sflow-port <port>', 'UDP port of the sFlow datagrams to decode', intArg(1, 65535), 6343)
     .option('--no-summary', 'do not print the database summary at the end')
     .option('-q, --quiet', 'print errors only', false)
     .action(async (inputs: string[], o: IngestCliOptions) => setExit(await runIngest(inputs, o)));
@@ -221,6 +229,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--top <n>', 'rows per top list', intArg(1, 1000), 10)
     .action(async (o: { db: string; capture?: number; top: number }) => setExit(await runReport(o)));
   registerLiveCommands(program, setExit);
+  registerContextCommands(program, setExit);
+  registerSflowCommand(program, setExit);
   return program;
 }
 

@@ -47,5 +47,26 @@ export async function reportText(sink: DuckSink, o: ReportOptions): Promise<stri
     SELECT c.issuer, count(DISTINCT c.sha256) AS certs, count(*) AS flows
     FROM tls t JOIN certs c ON c.sha256 = t.cert_chain[1] ${where.replace('capture_id', 't.capture_id')}
     GROUP BY c.issuer ORDER BY flows DESC, c.issuer LIMIT ${o.top}`);
+  await contextSection(sink, o, q, where);
   return out.join('\n') + '\n';
+}
+
+/** Exchange-point context: member pairs, origin pairs, what is unknown, and the detours with their evidence. */
+async function contextSection(sink: DuckSink, o: ReportOptions, q: (title: string, sql: string) => Promise<void>, where: string): Promise<void> {
+  const has = await sink.query(`SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM addr_origins) AS n`);
+  if (Number(has.rows[0][0]) === 0) return;
+  await q(`Top ${o.top} member pairs (sending member -> receiving member, by bytes):`, `
+    SELECT coalesce(orig_member, 'AS' || orig_member_asn, '?') AS from_member, coalesce(resp_member, 'AS' || resp_member_asn, '?') AS to_member,
+           count(*) AS flows, sum(bytes) AS bytes
+    FROM flows_ctx ${where} GROUP BY ALL ORDER BY bytes DESC LIMIT ${o.top}`);
+  await q(`Top ${o.top} origin-AS pairs (by bytes):`, `
+    SELECT coalesce('AS' || orig_origin_asn, '?') AS orig_origin, coalesce('AS' || resp_origin_asn, '?') AS resp_origin, count(*) AS flows, sum(bytes) AS bytes
+    FROM flows_ctx ${where} GROUP BY ALL ORDER BY bytes DESC LIMIT ${o.top}`);
+  await q('Unknown member or origin (share of bytes):', `
+    SELECT round(100.0 * sum(bytes) FILTER (WHERE orig_member_asn IS NULL OR resp_member_asn IS NULL) / sum(bytes), 1) AS member_unknown_pct,
+           round(100.0 * sum(bytes) FILTER (WHERE orig_origin_asn IS NULL OR resp_origin_asn IS NULL) / sum(bytes), 1) AS origin_unknown_pct
+    FROM flows_ctx ${where}`);
+  await q('Flows flagged as detours:', `
+    SELECT flow_id, orig_addr, resp_addr, detour_reason, detour_evidence
+    FROM flows_ctx WHERE detour ${where.replace('WHERE', 'AND')} ORDER BY first_ts LIMIT ${o.top * 5}`);
 }

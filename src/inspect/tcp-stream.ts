@@ -55,15 +55,22 @@ export class TcpStreams {
     if (wireLen <= 0) return;
     const d = this.dirs[dir];
     if (!d.started) { d.started = true; d.next = seq >>> 0; }
-    const rel = seqDiff(seq, d.next);
-    if (rel > 0) {
+    let rel = seqDiff(seq, d.next);
+    while (rel > 0) {
       if (d.held.length < MAX_PENDING_SEGMENTS && d.heldBytes + capLen <= MAX_PENDING_BYTES) {
         d.held.push({ seq: seq >>> 0, data: buf.slice(off, off + capLen), wireLen });
         d.heldBytes += capLen;
         return;
       }
-      // Waiting longer is unbounded: the missing bytes are lost.
-      this.deliverGap(dir, d, rel);
+      if (d.held.length === 0) { this.deliverGap(dir, d, rel); break; }
+      // Waiting longer is unbounded: the bytes of the first hole are lost, and what was held
+      // behind it is handed on; then this segment is looked at again.
+      let first = 0;
+      for (let i = 1; i < d.held.length; i++) if (seqDiff(d.held[i].seq, d.held[first].seq) < 0) first = i;
+      const hole = seqDiff(d.held[first].seq, d.next);
+      if (hole > 0) this.deliverGap(dir, d, hole);
+      this.drain(dir, d);
+      rel = seqDiff(seq, d.next);
     }
     this.deliver(dir, d, seq, buf, off, capLen, wireLen);
     this.drain(dir, d);

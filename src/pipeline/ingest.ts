@@ -11,6 +11,9 @@ import { DEFAULT_RANGE_BYTES, readRanges, type Range } from '../io/range-reader.
 import { batchesOf, processRange, type RangeResult } from './range-task.js';
 import { FlowMerger } from './merge.js';
 import { InspectCollector } from './inspect-collector.js';
+import { SflowSequence, SFLOW_PORT } from '../wire/sflow.js';
+import type { BindingRecord } from '../wire/bindings.js';
+import { nsText } from '../inspect/row-json.js';
 import type { DecodePool } from './pool.js';
 import { VERSION } from '../version.js';
 
@@ -25,6 +28,8 @@ export interface IngestOptions {
   openFlowEndReason?: number;
   /** Read DNS, TLS, QUIC and HTTP in the flows (default true; --no-inspect turns it off). */
   inspect?: boolean;
+  /** Decode sFlow datagrams on this UDP port (default 6343; 0 turns it off). */
+  sflowPort?: number;
   /** Called as ranges complete (for progress display). */
   onProgress?: (p: Progress) => void;
   /** Test hook: runs before each batch of flows goes to the sink (e.g. to slow the writer down). */
@@ -78,6 +83,7 @@ class Totals {
   readonly anomalyCount = new Float64Array(ANOMALY_NAMES.length);
   readonly anomalyFirst = new Float64Array(ANOMALY_NAMES.length).fill(-1);
   readonly l2 = new Map<number, [number, number]>();
+  readonly bindings = new Map<string, BindingRecord>();
 
   add(r: RangeResult): void {
     this.packets += r.packets; this.bytes += r.bytes; this.undecoded += r.undecoded;
@@ -89,6 +95,14 @@ class Totals {
       if (r.anomalyCount[i] === 0) continue;
       if (this.anomalyCount[i] === 0 || (r.anomalyFirst[i] >= 0 && r.anomalyFirst[i] < this.anomalyFirst[i])) this.anomalyFirst[i] = r.anomalyFirst[i];
       this.anomalyCount[i] += r.anomalyCount[i];
+    }
+    for (const b of r.bindings) {
+      const k = `${b.kind}|${b.addr}|${b.mac}`;
+      const e = this.bindings.get(k);
+      if (e === undefined) { this.bindings.set(k, { ...b }); continue; }
+      e.packets += b.packets;
+      if (b.firstSec < e.firstSec || (b.firstSec === e.firstSec && b.firstNs < e.firstNs)) { e.firstSec = b.firstSec; e.firstNs = b.firstNs; }
+      if (b.lastSec > e.lastSec || (b.lastSec === e.lastSec && b.lastNs > e.lastNs)) { e.lastSec = b.lastSec; e.lastNs = b.lastNs; }
     }
     for (let i = 0; i < r.l2.length; i += 3) {
       const e = this.l2.get(r.l2[i]) ?? [0, 0];
@@ -142,6 +156,19 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   const collector = inspect ? new InspectCollector() : null;
   if (collector) merger.onJoin = (root, part) => collector.join(root, part);
   let certsWritten = 0;
+  // sFlow: rows gathered per capture, the datagram sequence followed per agent across ranges.
+  const sflowSeq = new SflowSequence();
+  const sflowAgents = new Map<string, { agent: string; sub: number; datagrams: number; lost: number; resets: number }>();
+  let sflowFlows: string[] = [], sflowCounters: string[] = [];
+  let sflowSamples = 0;
+  const flushSflow = async (agents: boolean): Promise<void> => {
+    const a = agents ? [...sflowAgents.values()].map((x) => JSON.stringify({
+      capture_id: captureId, agent: x.agent, sub_agent: x.sub, datagrams: x.datagrams, lost_datagrams: x.lost, sequence_resets: x.resets,
+    })) : [];
+    if (sflowFlows.length + sflowCounters.length + a.length === 0) return;
+    await sink.appendSflow(captureId, sflowFlows, sflowCounters, a);
+    sflowFlows = []; sflowCounters = [];
+  };
   /** Inspection rows waiting for the sink are appended once this many have gathered. */
   const INSPECT_FLUSH_ROWS = 8192;
   const flushInspect = async (): Promise<void> => {
@@ -159,6 +186,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     merger.flushPartial();
     await write();
     await flushInspect();
+    await flushSflow(false);
     if (collector) certsWritten += await sink.appendCerts(captureId, [...collector.certs.values()]);
     const f = live.facts();
     const has = totals.packets > 0;
@@ -197,6 +225,29 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
       process.stderr.write(`onpath: ${path}: at byte ${r.errorOffset}: internal decode error in a range: ${r.error}\n`);
     }
     if (collector && r.inspect) collector.add(r.inspect);
+    if (r.sflow) {
+      const pre = `{"capture_id":${captureId},`;
+      for (const l of r.sflow.flows) sflowFlows.push(pre + l.slice(1));
+      for (const l of r.sflow.counters) sflowCounters.push(pre + l.slice(1));
+      sflowSamples += r.sflow.flows.length + r.sflow.counters.length;
+      const s = r.sflow.seqs;
+      for (let i = 0; i < s.length; i += 3) {
+        const agent = s[i] as string, sub = s[i + 1] as number, seq = s[i + 2] as number;
+        const key = `${agent}/${sub}`;
+        let e = sflowAgents.get(key);
+        if (!e) { e = { agent, sub, datagrams: 0, lost: 0, resets: 0 }; sflowAgents.set(key, e); }
+        const resets = sflowSeq.resets;
+        e.lost += sflowSeq.see(agent, sub, seq);
+        e.resets += sflowSeq.resets - resets;
+        e.datagrams++;
+      }
+      for (const [kind, count, first] of r.sflow.anomalies) {
+        const e = extraAnomalies.find((x) => x.kind === kind);
+        if (e) { e.count += count; if (first >= 0 && (e.firstOffset < 0 || first < e.firstOffset)) e.firstOffset = first; }
+        else extraAnomalies.push({ kind, count, firstOffset: first });
+      }
+      if (sflowFlows.length + sflowCounters.length >= INSPECT_FLUSH_ROWS) await flushSflow(false);
+    }
     const t = performance.now();
     const parts = batchesOf(r);
     for (const b of parts) timing.parts += b.n;
@@ -207,7 +258,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     if (opts.live && Date.now() - lastCheckpoint >= opts.live.checkpointMs) await checkpoint(opts.live);
     opts.onProgress?.({ path, bytes: totals.bytes, packets: totals.packets, flows: merger.flowsEmitted + merger.pending });
   };
-  const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, length: range.length, baseOffset: range.baseOffset, state: range.state, flow: opts.flow, inspect });
+  const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, length: range.length, baseOffset: range.baseOffset, state: range.state, flow: opts.flow, inspect, sflowPort: opts.sflowPort ?? SFLOW_PORT });
   // The first range waits for a second: a capture that fits in one range is decoded here,
   // without starting threads (same range, same output).
   let held: Range | null = null;
@@ -234,6 +285,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     merger.finish(opts.openFlowEndReason);
     await write();
     await flushInspect();
+    await flushSflow(true);
     if (collector) {
       certsWritten += await sink.appendCerts(captureId, [...collector.certs.values()]);
       const orphans = collector.orphans();
@@ -248,6 +300,12 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     }
     const anomalies = totals.anomalies(extraAnomalies.concat(inspectAnomalies()));
     const l2 = totals.l2Records();
+    if (totals.bindings.size > 0) {
+      await sink.appendBindings(captureId, [...totals.bindings.values()].map((b) => JSON.stringify({
+        capture_id: captureId, kind: b.kind, addr: b.addr, mac: b.mac, first_ts: nsText(b.firstSec, b.firstNs),
+        last_ts: nsText(b.lastSec, b.lastNs), packets: b.packets,
+      })));
+    }
     const has = totals.packets > 0;
     const rec: CaptureRecord = {
       path, size: result.size, sha256: result.sha256, format: result.format, linktypes: result.linktypes,

@@ -7,6 +7,8 @@ import { FlowTable } from '../flow/table.js';
 import type { FlowOptions } from '../flow/options.js';
 import type { L2Record } from '../sink/records.js';
 import { FlowInspector } from '../inspect/inspector.js';
+import { Bindings } from '../wire/bindings.js';
+import { SflowCollector } from './sflow-rows.js';
 
 const ICMP = 1, TCP = 6, UDP = 17, ICMPV6 = 58, SCTP = 132, SYN = 0x02;
 
@@ -23,10 +25,18 @@ export class PacketProcessor implements PacketSink {
   private readonly l2Packets = new Float64Array(65536);
   private readonly l2Bytes = new Float64Array(65536);
 
+  /** ARP and ND address-to-MAC bindings seen. */
+  readonly bindings = new Bindings();
   /** Null with --no-inspect. */
   readonly inspector: FlowInspector | null;
 
-  constructor(opts: FlowOptions, inspect = false, tagBase = 0) {
+  /** sFlow datagrams on this UDP port are decoded (0: off). */
+  readonly sflowPort: number;
+  readonly sflow: SflowCollector | null;
+
+  constructor(opts: FlowOptions, inspect = false, tagBase = 0, sflowPort = 0) {
+    this.sflowPort = sflowPort;
+    this.sflow = sflowPort > 0 ? new SflowCollector() : null;
     this.flows = new FlowTable(opts, this.anomalies);
     this.flows.tagBase = tagBase;
     if (inspect) {
@@ -51,13 +61,26 @@ export class PacketProcessor implements PacketSink {
       flows.add(p, tsSec, tsNs, wireLen, caplen < wireLen);
       const insp = this.inspector;
       const proto = p.proto;
+      if (proto === UDP && this.sflow !== null && p.payloadCaptured > 0 && (p.dport === this.sflowPort || p.sport === this.sflowPort)) {
+        // The UDP length field bounds the datagram (the IP length may claim more).
+        const udpLen = dv.getUint16(p.payloadOff - 4);
+        const end = p.payloadOff + (udpLen >= 8 && udpLen - 8 < p.payloadCaptured ? udpLen - 8 : p.payloadCaptured);
+        this.sflow.datagramAt(dv, p.payloadOff, end, tsSec, tsNs, recordOffset);
+      }
+      // Neighbor Advertisement (ICMPv6 136): an IPv6 address bound to a MAC.
+      if (proto === ICMPV6 && p.icmpType === 136 && p.tunnelDepth === 0 && p.payloadCaptured > 0) {
+        this.bindings.ndAdvert(buf, p.payloadOff, p.payloadOff + p.payloadCaptured, p.srcMac, tsSec, tsNs);
+      }
       if (insp !== null && (p.payloadLen > 0 || (p.tcpFlags & SYN) !== 0) &&
           (p.hasPorts ? (proto === TCP || proto === UDP || proto === SCTP) : (proto === ICMP || proto === ICMPV6) && p.payloadCaptured > 0)) {
         const f = flows.lastFlow;
         insp.packet(f, flows.tagOf(f), flows.lastIsOrig ? 0 : 1, p, buf, tsSec, tsNs);
       }
     }
-    else if (p.l3 === L3.NonIp) { this.l2Packets[p.ethertype]++; this.l2Bytes[p.ethertype] += wireLen; }
+    else if (p.l3 === L3.NonIp) {
+      this.l2Packets[p.ethertype]++; this.l2Bytes[p.ethertype] += wireLen;
+      if (p.ethertype === 0x0806 && p.tunnelDepth === 0) this.bindings.arpPacket(buf, p.payloadOff, p.payloadOff + p.payloadCaptured, tsSec, tsNs);
+    }
     else this.undecoded++;
   }
 

@@ -6,6 +6,8 @@ import type { FlowOptions } from '../flow/options.js';
 import { viewBatch, type FlowBatch } from '../flow/batch.js';
 import { ANOMALY_NAMES } from '../wire/anomaly.js';
 import { PacketProcessor } from './processor.js';
+import type { BindingRecord } from '../wire/bindings.js';
+import type { SflowRows } from './sflow-rows.js';
 import { toRows, type InspectRows } from '../inspect/row-json.js';
 
 /** Tags of a range's flows start at index * 2^32 (exact in a double for any real range count). */
@@ -21,6 +23,8 @@ export interface RangeTask {
   flow: FlowOptions;
   /** Read DNS, TLS, QUIC and HTTP in the flows (off with --no-inspect). */
   inspect: boolean;
+  /** Decode sFlow datagrams on this UDP port (0: off). */
+  sflowPort: number;
 }
 
 /** What a range gives back: its flow parts as whole batches (their buffers are transferred), and its counters. */
@@ -38,13 +42,17 @@ export interface RangeResult {
   /** A parse error inside the range (the reader validated it first, so only a bug gets here). */
   error: string | null;
   errorOffset: number;
+  /** sFlow rows (null when off). */
+  sflow: SflowRows | null;
+  /** ARP / ND address-to-MAC bindings. */
+  bindings: BindingRecord[];
   /** What inspection learned (null when off). */
   inspect: InspectRows | null;
 }
 
 /** Decodes one range into flow parts; pure, runs in a worker or in-process. */
 export function processRange(task: RangeTask): RangeResult {
-  const proc = new PacketProcessor(task.flow, task.inspect, task.index * TAG_RANGE);
+  const proc = new PacketProcessor(task.flow, task.inspect, task.index * TAG_RANGE, task.sflowPort);
   const parser = task.state.kind === 'pcap' ? new PcapParser(proc, task.state) : new PcapngParser(proc, task.state);
   const buf = new Uint8Array(task.buffer, 0, task.length);
   const dv = new DataView(task.buffer, 0, task.length);
@@ -67,7 +75,7 @@ export function processRange(task: RangeTask): RangeResult {
     packets: proc.packets, bytes: proc.bytes, undecoded: proc.undecoded,
     firstSec: proc.firstSec, firstNs: proc.firstNs, lastSec: proc.lastSec, lastNs: proc.lastNs,
     anomalyCount: Array.from(proc.anomalies.count), anomalyFirst: Array.from(proc.anomalies.firstOffset),
-    l2, error, errorOffset, inspect: proc.inspector ? toRows(proc.inspector.ctx.out) : null,
+    l2, error, errorOffset, bindings: proc.bindings.records(), sflow: proc.sflow?.rows ?? null, inspect: proc.inspector ? toRows(proc.inspector.ctx.out) : null,
   };
 }
 

@@ -25,7 +25,7 @@ import { certRow } from './cert-rows.js';
 import { CHUNK_ROWS, flowChunkFiller, type FlowChunkFill } from './flow-chunk.js';
 import { toJsonValue } from './json-value.js';
 import type { AnomalyRecord, CaptureRecord, L2Record } from './records.js';
-import { CAPTURE_CHILD_TABLES, CAPTURE_TABLES, DNS_COLUMNS, HTTP_COLUMNS, QUIC_COLUMNS, SCHEMA_DDL, TABLES, TLS_COLUMNS } from './schema.js';
+import { CAPTURE_CHILD_TABLES, CAPTURE_TABLES, DNS_COLUMNS, L2_BINDING_COLUMNS, SFLOW_AGENT_COLUMNS, SFLOW_COUNTER_COLUMNS, SFLOW_FLOW_COLUMNS, HTTP_COLUMNS, QUIC_COLUMNS, SCHEMA_DDL, TABLES, TLS_COLUMNS } from './schema.js';
 import { insertJsonLines } from './json-insert.js';
 
 export interface QueryResult { columns: string[]; rows: unknown[][] }
@@ -247,6 +247,36 @@ export class DuckSink {
       try { a.appender.closeSync(); } catch { /* nothing buffered; the transaction goes anyway */ }
     }
     await this.conn.run('ROLLBACK');
+  }
+
+  /** sFlow rows of the open capture (JSON lines with capture_id). */
+  async appendSflow(captureId: number, flows: string[], counters: string[], agents: string[]): Promise<void> {
+    this.expect(captureId);
+    await insertJsonLines(this.conn, 'sflow_flows', SFLOW_FLOW_COLUMNS, flows);
+    await insertJsonLines(this.conn, 'sflow_counters', SFLOW_COUNTER_COLUMNS, counters);
+    await insertJsonLines(this.conn, 'sflow_agents', SFLOW_AGENT_COLUMNS, agents);
+  }
+
+  /** The open capture's ARP/ND bindings (written with its own rows). */
+  async appendBindings(captureId: number, lines: string[]): Promise<void> {
+    this.expect(captureId);
+    await insertJsonLines(this.conn, 'l2_bindings', L2_BINDING_COLUMNS, lines);
+  }
+
+  /** Runs a statement (outside the capture transaction's bookkeeping: for context loading). */
+  async run(sql: string, params?: DuckDBValue[]): Promise<number> {
+    const r = await this.conn.run(sql, params);
+    return r.rowsChanged;
+  }
+
+  /** Appends rows (DuckDB values, in column order) to a table. */
+  async appendValues(table: string, rows: DuckDBValue[][]): Promise<void> {
+    await this.appendRows(table, rows);
+  }
+
+  /** Inserts JSON-text rows (one object per line) into a table typed by `columns`. */
+  async insertLines(table: string, columns: readonly (readonly [string, string])[], lines: string[]): Promise<void> {
+    await insertJsonLines(this.conn, table, columns, lines);
   }
 
   /** Runs any SQL (several statements: the last one's result) and returns JSON-friendly rows. */

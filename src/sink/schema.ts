@@ -3,11 +3,14 @@
  * interface (queries, exports, other tools): change them only on purpose.
  */
 
-export const TABLES = ['captures', 'flows', 'anomalies', 'l2', 'dns', 'tls', 'quic', 'http', 'certs', 'doh_resolvers'] as const;
+import { CONTEXT_DDL, CONTEXT_TABLES, CONTEXT_VIEWS } from '../context/schema.js';
+
+export const TABLES = ['captures', 'flows', 'anomalies', 'l2', 'l2_bindings', 'sflow_flows', 'sflow_counters', 'sflow_agents', 'dns', 'tls', 'quic', 'http', 'certs', 'doh_resolvers',
+  'bgp_messages', ...CONTEXT_TABLES] as const;
 export type TableName = (typeof TABLES)[number];
 
 /** Tables whose rows belong to a capture through capture_id, besides `captures` itself. */
-export const CAPTURE_CHILD_TABLES = ['flows', 'anomalies', 'l2', 'dns', 'tls', 'quic', 'http'] as const;
+export const CAPTURE_CHILD_TABLES = ['flows', 'anomalies', 'l2', 'l2_bindings', 'sflow_flows', 'sflow_counters', 'sflow_agents', 'dns', 'tls', 'quic', 'http', 'bgp_messages'] as const;
 
 /** Tables a capture's replacement clears (certs are shared by captures, deduplicated by SHA-256). */
 export const CAPTURE_TABLES = ['captures', ...CAPTURE_CHILD_TABLES] as const;
@@ -96,6 +99,48 @@ export const L2_COLUMNS = [
   ['name', 'VARCHAR'],
   ['packets', 'BIGINT'],
   ['bytes', 'BIGINT'],
+] as const;
+
+/** Address-to-MAC bindings read from ARP and IPv6 Neighbor Advertisements, per capture. */
+export const L2_BINDING_COLUMNS = [
+  ['capture_id', 'INTEGER'],
+  ['kind', 'VARCHAR'],
+  ['addr', 'VARCHAR'],
+  ['mac', 'VARCHAR'],
+  ['first_ts', 'TIMESTAMP_NS'],
+  ['last_ts', 'TIMESTAMP_NS'],
+  ['packets', 'BIGINT'],
+] as const;
+
+/** sFlow v5 flow samples (from captures with sFlow datagrams, or `onpath sflow`); packets and bytes scaled by the sampling rate. */
+export const SFLOW_FLOW_COLUMNS = [
+  ['capture_id', 'INTEGER'], ['ts', 'TIMESTAMP_NS'], ['agent', 'VARCHAR'], ['sub_agent', 'UINTEGER'], ['datagram_seq', 'UINTEGER'],
+  ['sample_type', 'UTINYINT'], ['sample_seq', 'UINTEGER'], ['source_id_type', 'UTINYINT'], ['source_id_index', 'UINTEGER'],
+  ['sampling_rate', 'UINTEGER'], ['sample_pool', 'UINTEGER'], ['drops', 'UINTEGER'],
+  ['input_format', 'UTINYINT'], ['input_if', 'UINTEGER'], ['output_format', 'UTINYINT'], ['output_if', 'UINTEGER'],
+  ['header_protocol', 'UINTEGER'], ['frame_length', 'UINTEGER'], ['stripped', 'UINTEGER'], ['header_length', 'UINTEGER'],
+  ['ip_version', 'UTINYINT'], ['src_addr', 'VARCHAR'], ['dst_addr', 'VARCHAR'], ['proto', 'UTINYINT'],
+  ['src_port', 'USMALLINT'], ['dst_port', 'USMALLINT'], ['tcp_flags', 'USMALLINT'], ['ip_len', 'UINTEGER'],
+  ['src_mac', 'VARCHAR'], ['dst_mac', 'VARCHAR'], ['vlan', 'SMALLINT'], ['src_vlan', 'UINTEGER'], ['dst_vlan', 'UINTEGER'],
+  ['router_next_hop', 'VARCHAR'], ['gw_next_hop', 'VARCHAR'], ['gw_router_as', 'UINTEGER'], ['gw_src_as', 'UINTEGER'],
+  ['gw_src_peer_as', 'UINTEGER'], ['gw_dst_as_path', 'VARCHAR'], ['gw_dst_as', 'UINTEGER'],
+  ['packets', 'BIGINT'], ['bytes', 'BIGINT'],
+] as const;
+
+export const SFLOW_COUNTER_COLUMNS = [
+  ['capture_id', 'INTEGER'], ['ts', 'TIMESTAMP_NS'], ['agent', 'VARCHAR'], ['sub_agent', 'UINTEGER'], ['datagram_seq', 'UINTEGER'],
+  ['sample_seq', 'UINTEGER'], ['source_id_type', 'UTINYINT'], ['source_id_index', 'UINTEGER'],
+  ['if_index', 'UINTEGER'], ['if_type', 'UINTEGER'], ['if_speed', 'UBIGINT'], ['if_direction', 'UINTEGER'], ['if_status', 'UINTEGER'],
+  ['in_octets', 'UBIGINT'], ['in_ucast_pkts', 'UINTEGER'], ['in_multicast_pkts', 'UINTEGER'], ['in_broadcast_pkts', 'UINTEGER'],
+  ['in_discards', 'UINTEGER'], ['in_errors', 'UINTEGER'],
+  ['out_octets', 'UBIGINT'], ['out_ucast_pkts', 'UINTEGER'], ['out_multicast_pkts', 'UINTEGER'], ['out_broadcast_pkts', 'UINTEGER'],
+  ['out_discards', 'UINTEGER'], ['out_errors', 'UINTEGER'],
+] as const;
+
+/** Per agent: datagrams seen and lost (sequence gaps). */
+export const SFLOW_AGENT_COLUMNS = [
+  ['capture_id', 'INTEGER'], ['agent', 'VARCHAR'], ['sub_agent', 'UINTEGER'], ['datagrams', 'BIGINT'],
+  ['lost_datagrams', 'BIGINT'], ['sequence_resets', 'BIGINT'],
 ] as const;
 
 export const DNS_COLUMNS = [
@@ -285,7 +330,7 @@ LEFT JOIN certs c ON c.sha256 = t.leaf
 LEFT JOIN dn USING (flow_id)
 LEFT JOIN doh_resolvers r ON r.addr = f.resp_addr`;
 
-function createTable(name: TableName, cols: readonly (readonly [string, string])[]): string {
+function createTable(name: string, cols: readonly (readonly [string, string])[]): string {
   return `CREATE TABLE IF NOT EXISTS ${name} (\n  ${cols.map(([c, t]) => `${c} ${t}`).join(',\n  ')}\n)`;
 }
 
@@ -295,6 +340,10 @@ export const SCHEMA_DDL: readonly string[] = [
   createTable('flows', FLOW_TABLE_COLUMNS),
   createTable('anomalies', ANOMALY_COLUMNS),
   createTable('l2', L2_COLUMNS),
+  createTable('l2_bindings', L2_BINDING_COLUMNS),
+  createTable('sflow_flows', SFLOW_FLOW_COLUMNS),
+  createTable('sflow_counters', SFLOW_COUNTER_COLUMNS),
+  createTable('sflow_agents', SFLOW_AGENT_COLUMNS),
   createTable('dns', DNS_COLUMNS),
   createTable('tls', TLS_COLUMNS),
   createTable('quic', QUIC_COLUMNS),
@@ -303,4 +352,6 @@ export const SCHEMA_DDL: readonly string[] = [
   createTable('doh_resolvers', DOH_RESOLVER_COLUMNS),
   `INSERT OR IGNORE INTO doh_resolvers VALUES ${DOH_RESOLVERS.map(([a, n]) => `('${a}', '${n}')`).join(', ')}`,
   EXPOSURE_VIEW,
+  ...CONTEXT_DDL,
+  ...CONTEXT_VIEWS,
 ];

@@ -49,6 +49,9 @@ export function decodeEthertype(p: Decoded, dv: DataView, type: number, off: num
       if (type < ETH.MIN_ETHERTYPE) type = 0;
       p.ethertype = type;
       p.l3 = L3.NonIp;
+      // The L3 payload, for what reads non-IP frames (ARP bindings).
+      p.payloadOff = off;
+      p.payloadCaptured = end > off ? end - off : 0;
   }
 }
 
