@@ -47,7 +47,8 @@ function describe(s: IngestSummary): string {
   const head = `${s.path}: ${s.status}${s.action === 'replaced' ? ' (replaced)' : ''}, capture ${s.captureId}, ${s.format}, ${si(s.packets)} packets, ${bytes(s.bytes)}, ${si(s.flows)} flows`;
   const tail = `${s.anomalies} anomalies, ${si(s.l2Packets)} non-IP packets, ${s.seconds.toFixed(2)} s (${s.cpuSeconds.toFixed(2)} CPU s) ${rate}`;
   const i = s.inspected;
-  const seen = i.dns + i.tls + i.quic + i.http > 0 ? `; read ${si(i.dns)} DNS, ${si(i.tls)} TLS, ${si(i.quic)} QUIC, ${si(i.http)} HTTP, ${si(i.certs)} new certs` : '';
+  const seen = i.dns + i.tls + i.quic + i.http + i.bgp > 0
+    ? `; read ${si(i.dns)} DNS, ${si(i.tls)} TLS, ${si(i.quic)} QUIC, ${si(i.http)} HTTP, ${si(i.bgp)} BGP, ${si(i.certs)} new certs` : '';
   return `${head}${seen}; ${tail}`;
 }
 

@@ -169,6 +169,13 @@ export async function loadMrt(sink: DuckSink, path: string, replace: boolean): P
   return loadSource(sink, 'mrt', path, replace, async (w) => {
     const origins = new Map<string, { family: 4 | 6; length: number; asns: number[]; time: number }>();
     const iso = (t: number): string => new Date(t * 1000).toISOString();
+    // Entries made from one record share its anomaly list: it is noted once.
+    let noted: string[] | null = null;
+    const note = (list: string[], where: string, value: string): void => {
+      if (list.length === 0 || list === noted) return;
+      noted = list;
+      for (const a of list) w.anomaly(a, where, value);
+    };
     const s = await readMrt(path, (e) => {
       if (e.kind === 'rib' || e.kind === 'announce') {
         w.row('as_paths', {
@@ -182,13 +189,13 @@ export async function loadMrt(sink: DuckSink, path: string, replace: boolean): P
           origins.set(e.prefix, o);
         }
         if (e.originAs !== null && !o.asns.includes(e.originAs)) o.asns.push(e.originAs);
-        for (const a of e.anomalies) w.anomaly(a, `byte ${e.offset}`, e.prefix);
+        note(e.anomalies, `byte ${e.offset}`, e.prefix);
       } else if (e.kind === 'withdraw') {
         w.row('as_paths', {
           prefix: e.prefix, peer_ip: e.peerIp, peer_as: e.peerAs, path: [], path_text: '', origin_as: null, next_hop: null,
           kind: 'withdraw', time: iso(e.time),
         });
-        for (const a of e.anomalies) w.anomaly(a, `byte ${e.offset}`, e.prefix);
+        note(e.anomalies, `byte ${e.offset}`, e.prefix);
       }
     });
     for (const [prefix, o] of origins) {
@@ -196,7 +203,6 @@ export async function loadMrt(sink: DuckSink, path: string, replace: boolean): P
         prefix, length: o.length, family: o.family, origin_asns: o.asns, origin_text: o.asns.join('_'), source: 'mrt', time: iso(o.time),
       });
     }
-    for (const [kind, n] of Object.entries(s.anomalies)) w.anomaly(kind, '', `${n} times`);
     const kinds = Object.entries(s.entries).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
     return {
       version: s.compression, error: s.error, detail: `MRT (${s.compression}): ${s.records} records; ${kinds}; ${origins.size} prefixes`,

@@ -231,13 +231,15 @@ async function sniff(path: string): Promise<MrtSummary['compression']> {
   }
 }
 
-function chunks(path: string, compression: MrtSummary['compression'], chunkSize: number): Readable {
+/** The file's (decompressed) bytes as a stream, and a way to close every stream of the chain. */
+function chunks(path: string, compression: MrtSummary['compression'], chunkSize: number): { stream: Readable; close: () => void } {
   const src = createReadStream(path, { highWaterMark: chunkSize });
-  if (compression === 'none') return src;
+  if (compression === 'none') return { stream: src, close: () => src.destroy() };
   if (compression === 'gzip') {
     const gz = createGunzip();
     src.on('error', (e) => gz.destroy(e));
-    return src.pipe(gz);
+    src.pipe(gz);
+    return { stream: gz, close: () => { src.destroy(); gz.destroy(); } };
   }
   // unbzip2-stream is an old-style stream; a PassThrough makes it async-iterable with backpressure.
   const bz = unbzip2();
@@ -245,7 +247,7 @@ function chunks(path: string, compression: MrtSummary['compression'], chunkSize:
   src.on('error', (e) => out.destroy(e));
   bz.on('error', (e: Error) => out.destroy(e));
   src.pipe(bz).pipe(out);
-  return out;
+  return { stream: out, close: () => { src.destroy(); bz.destroy(); out.destroy(); } };
 }
 
 type Deliver = (e: MrtEntry) => void | Promise<void>;
@@ -258,7 +260,7 @@ type Deliver = (e: MrtEntry) => void | Promise<void>;
 export async function readMrt(path: string, onEntry: Deliver, opts: MrtReadOptions = {}): Promise<MrtSummary> {
   const compression = await sniff(path);
   const w = new MrtWalker(path, compression, onEntry);
-  const stream = chunks(path, compression, Math.max(1, Math.floor(opts.chunkSize ?? 1 << 20)));
+  const { stream, close } = chunks(path, compression, Math.max(1, Math.floor(opts.chunkSize ?? 1 << 20)));
   const it = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   try {
     for (;;) {
@@ -266,14 +268,16 @@ export async function readMrt(path: string, onEntry: Deliver, opts: MrtReadOptio
       try {
         next = await it.next();
       } catch (e) {
-        w.fail(w.position(), `${compression === 'none' ? 'read' : compression}: ${(e as Error).message}`);
+        const why = (e as Error).message;
+        // unbzip2-stream reports a cut or corrupt stream as whatever its decoder tripped on.
+        w.fail(w.position(), compression === 'bzip2' ? `bzip2: data cut short or corrupt (${why})` : `${compression === 'none' ? 'read' : compression}: ${why}`);
         break;
       }
       if (next.done) { w.finish(); break; }
       if (!(await w.chunk(next.value))) break;
     }
   } finally {
-    stream.destroy();
+    close();
   }
   const s = w.summary;
   if (opts.strict && s.error !== null) throw new MrtError(path, s.errorOffset ?? 0, w.reason ?? s.error);

@@ -12,6 +12,7 @@ import { TlsSession } from './tls-session.js';
 import { HttpSession } from './http-session.js';
 import { DnsTcpSession, dnsFlavorForPorts, inspectDnsDatagram, MAX_DNS_MESSAGES_PER_FLOW } from './dns-session.js';
 import { QuicSession } from './quic-session.js';
+import { BgpCaptureSession } from './bgp-session.js';
 import { quickLooksLikeQuicInitial } from './quic.js';
 import { looksLikeTlsHello } from './tls.js';
 import { HTTP_METHODS } from './http.js';
@@ -23,7 +24,7 @@ const ICMP = 1, TCP = 6, UDP = 17, ICMPV6 = 58, SCTP = 132, SYN = 0x02;
 const MAX_TRIES = 3;
 const FLAVORS: readonly DnsFlavor[] = ['dns', 'mdns', 'llmnr'];
 
-type TcpSession = TlsSession | HttpSession | DnsTcpSession;
+type TcpSession = TlsSession | HttpSession | DnsTcpSession | BgpCaptureSession;
 
 /**
  * A flow whose first data segment arrived ahead of the stream's start (the SYN says where that
@@ -159,6 +160,7 @@ export class FlowInspector {
   private tcpSession(sport: number, dport: number, buf: Uint8Array, off: number, len: number, tag: number): TcpSession | null {
     const flavor = dnsFlavorForPorts(sport, dport);
     if (flavor !== null) return new DnsTcpSession(this.ctx, tag, flavor);
+    if (sport === 179 || dport === 179) return new BgpCaptureSession(this.ctx, tag, this.ctx.out.bgp);
     if (buf[off] === 0x16 && looksLikeTlsHello(buf, off, len)) return new TlsSession(this.ctx, tag);
     if (looksLikeHttp(buf, off, len)) return new HttpSession(this.ctx, tag);
     return null;

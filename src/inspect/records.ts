@@ -134,10 +134,12 @@ export interface InspectOutput {
   http: HttpRec[];
   /** Certificates described in this range (each SHA-256 once per range). */
   certs: CertRec[];
+  /** bgp_messages rows (JSON members without flow_id and capture_id), by flow tag. */
+  bgp: { tag: number; json: string }[];
   /** [kind, count, firstOffset] */
   anomalies: [string, number, number][];
 }
 
 export function emptyInspectOutput(): InspectOutput {
-  return { tls: [], quic: [], dns: [], http: [], certs: [], anomalies: [] };
+  return { tls: [], quic: [], dns: [], http: [], certs: [], bgp: [], anomalies: [] };
 }

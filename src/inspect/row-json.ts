@@ -29,6 +29,7 @@ export interface InspectRows {
   dns: DnsRow[];
   http: HttpRow[];
   certs: CertRec[];
+  bgp: HttpRow[];
   anomalies: [string, number, number][];
 }
 
@@ -119,6 +120,6 @@ function httpRow(h: HttpRec): HttpRow {
 export function toRows(out: InspectOutput): InspectRows {
   return {
     tls: out.tls.map(tlsRow), quic: out.quic.map(quicRow), dns: out.dns.map(dnsRow), http: out.http.map(httpRow),
-    certs: out.certs, anomalies: out.anomalies,
+    certs: out.certs, bgp: out.bgp, anomalies: out.anomalies,
   };
 }

@@ -68,7 +68,7 @@ export interface IngestSummary {
   cpuSeconds: number;
   ranges: number;
   /** Rows written to the inspection tables (zeros with inspection off). */
-  inspected: { dns: number; tls: number; quic: number; http: number; certs: number };
+  inspected: { dns: number; tls: number; quic: number; http: number; bgp: number; certs: number };
 }
 
 function isRegularFile(path: CaptureInput): path is string {
@@ -137,7 +137,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   const skipped = (id: number, r?: ReadResult): IngestSummary => ({
     path, captureId: id, action: 'skipped', status: r?.status ?? 'complete', error: null, errorOffset: null,
     format: r?.format ?? '', packets: 0, bytes: 0, flows: 0, anomalies: 0, l2Packets: 0, seconds: 0, cpuSeconds: 0, ranges: 0,
-    inspected: { dns: 0, tls: 0, quic: 0, http: 0, certs: 0 },
+    inspected: { dns: 0, tls: 0, quic: 0, http: 0, bgp: 0, certs: 0 },
   });
   let replaceId: number | null = null;
   let knownSha256: string | undefined;
@@ -333,7 +333,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
       ranges,
       inspected: collector
         ? { ...collector.written, certs: certsWritten }
-        : { dns: 0, tls: 0, quic: 0, http: 0, certs: 0 },
+        : { dns: 0, tls: 0, quic: 0, http: 0, bgp: 0, certs: 0 },
     };
   } catch (e) {
     await sink.abortCapture();

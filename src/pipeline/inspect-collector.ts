@@ -11,11 +11,11 @@ import { NO_CLIENT, NO_RESPONSE, NO_SERVER, nsText, type DnsRow, type HttpRow, t
 import { pairDns } from './dns-pairing.js';
 
 type Row = TlsRow | QuicRow | DnsRow | HttpRow;
-const enum K { Tls, Quic, Dns, Http }
+const enum K { Tls, Quic, Dns, Http, Bgp }
 interface Entry { kinds: K[]; rows: Row[] }
 
 /** JSON lines per table, ready for the sink. */
-export interface InspectLines { dns: string[]; tls: string[]; quic: string[]; http: string[] }
+export interface InspectLines { dns: string[]; tls: string[]; quic: string[]; http: string[]; bgp: string[] }
 
 const TWO32 = 4294967296;
 
@@ -25,12 +25,12 @@ export class InspectCollector {
   readonly certs = new Map<string, CertRec>();
   /** [count, firstOffset] by anomaly kind. */
   readonly anomalies = new Map<string, [number, number]>();
-  lines: InspectLines = { dns: [], tls: [], quic: [], http: [] };
+  lines: InspectLines = { dns: [], tls: [], quic: [], http: [], bgp: [] };
   /** Rows written, by table. */
-  readonly written = { dns: 0, tls: 0, quic: 0, http: 0 };
+  readonly written = { dns: 0, tls: 0, quic: 0, http: 0, bgp: 0 };
 
   get rowCount(): number {
-    return this.lines.dns.length + this.lines.tls.length + this.lines.quic.length + this.lines.http.length;
+    return this.lines.dns.length + this.lines.tls.length + this.lines.quic.length + this.lines.http.length + this.lines.bgp.length;
   }
 
   add(out: InspectRows): void {
@@ -38,6 +38,7 @@ export class InspectCollector {
     for (const r of out.quic) this.put(r.tag, K.Quic, r);
     for (const r of out.dns) this.put(r.tag, K.Dns, r);
     for (const r of out.http) this.put(r.tag, K.Http, r);
+    for (const r of out.bgp) this.put(r.tag, K.Bgp, r);
     for (const c of out.certs) if (!this.certs.has(c.sha256)) this.certs.set(c.sha256, c);
     for (const [kind, count, first] of out.anomalies) {
       const e = this.anomalies.get(kind);
@@ -83,6 +84,7 @@ export class InspectCollector {
         case K.Quic: (quic ??= []).push(e.rows[i] as QuicRow); break;
         case K.Dns: (dns ??= []).push(e.rows[i] as DnsRow); break;
         case K.Http: this.lines.http.push(prefix + (e.rows[i] as HttpRow).json + '}'); this.written.http++; break;
+        case K.Bgp: this.lines.bgp.push(prefix + (e.rows[i] as HttpRow).json + '}'); this.written.bgp++; break;
       }
     }
     // TLS and QUIC: one row per flow; parts of a flow cut by range boundaries complete each other.
@@ -105,7 +107,7 @@ export class InspectCollector {
   /** Takes the lines made so far (for the sink to insert). */
   takeLines(): InspectLines {
     const r = this.lines;
-    this.lines = { dns: [], tls: [], quic: [], http: [] };
+    this.lines = { dns: [], tls: [], quic: [], http: [], bgp: [] };
     return r;
   }
 

@@ -27,6 +27,7 @@ import { toJsonValue } from './json-value.js';
 import type { AnomalyRecord, CaptureRecord, L2Record } from './records.js';
 import { CAPTURE_CHILD_TABLES, CAPTURE_TABLES, DNS_COLUMNS, L2_BINDING_COLUMNS, SFLOW_AGENT_COLUMNS, SFLOW_COUNTER_COLUMNS, SFLOW_FLOW_COLUMNS, HTTP_COLUMNS, QUIC_COLUMNS, SCHEMA_DDL, TABLES, TLS_COLUMNS } from './schema.js';
 import { insertJsonLines } from './json-insert.js';
+import { BGP_MESSAGE_COLUMNS } from '../context/schema.js';
 
 export interface QueryResult { columns: string[]; rows: unknown[][] }
 
@@ -152,6 +153,7 @@ export class DuckSink {
     await insertJsonLines(this.conn, 'tls', TLS_COLUMNS, rows.tls);
     await insertJsonLines(this.conn, 'quic', QUIC_COLUMNS, rows.quic);
     await insertJsonLines(this.conn, 'http', HTTP_COLUMNS, rows.http);
+    await insertJsonLines(this.conn, 'bgp_messages', BGP_MESSAGE_COLUMNS, rows.bgp);
   }
 
   /** Adds the certificates not yet in `certs` (deduplicated by SHA-256 across captures). */
