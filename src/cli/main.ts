@@ -196,7 +196,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--workers <n>', 'decode workers (threads); 0 decodes in the main thread', intArg(0, 256), defaultWorkers())
     .option('--range-kb <n>', 'capture bytes per work unit; output is the same for any --workers at a given size', intArg(16, 1 << 30), 16384)
     .option('--replace', 'ingest a capture again even if the same content is in the DB (replaces it)', false)
-    .option('--no-inspect', 'flows only: do not read DNS, TLS, QUIC and HTTP')
+    .option('--no-inspect', 'flows only: do not read DNS, TLS, QUIC, HTTP and BGP')
     .option('--no-sflow', 'do not decode sFlow datagrams found in the capture')
     .option('--sflow-port <port>', 'UDP port of the sFlow datagrams to decode', intArg(1, 65535), 6343)
     .option('--no-summary', 'do not print the database summary at the end')
