@@ -90,7 +90,8 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
       if (!o.quiet) process.stdout.write(describe(s) + '\n');
     }
     // New flow addresses get their origin AS when routing context is loaded.
-    const ctx = await sink.query('SELECT (SELECT count(*) FROM prefixes) + (SELECT count(*) FROM bgp_messages WHERE type = \'UPDATE\')');
+    // (Routes seen only in captures' BGP sessions are used by `context load` / `context annotate`.)
+    const ctx = await sink.query('SELECT count(*) FROM prefixes');
     if (Number(ctx.rows[0][0]) > 0) await annotate(sink, false);
     if (!o.quiet && o.summary) {
       await printDbSummary(sink, o.db);

@@ -33,7 +33,7 @@
 import { parseAddr } from '../sink/addr.js';
 import { isV4Mapped } from '../wire/addr-text.js';
 
-/** Values are 0..MAX_VALUE (a leaf stores value + 1 in an int32 slot). */
+/** Values are 0..LPM_MAX_VALUE (a leaf stores value + 1 in an int32 slot). */
 export const LPM_MAX_VALUE = 0x7ffffffe;
 
 export const LPM4_DEFAULT_STRIDES: readonly number[] = [16, 8, 8];
@@ -49,7 +49,7 @@ export interface LpmOptions {
   packed?: boolean;
 }
 
-/** Words of `len` leading one bits within 32-bit word `k` of an address. */
+/** The part of a /len netmask that falls in 32-bit word k of an address (k = 0 most significant). */
 function wordMask(len: number, k: number): number {
   const c = len - 32 * k;
   if (c <= 0) return 0;
@@ -76,7 +76,7 @@ function checkStrides(strides: readonly number[], total: number): void {
  * lookups read (which word, how far to shift, which mask).
  */
 abstract class StrideTrie {
-  /** The trie: root chunk at index 0, then the child chunks. Empty until built. */
+  /** The trie: root chunk at index 0, then the child chunks. A placeholder until the first build. */
   protected nodes: Int32Array = new Int32Array(1);
   protected dirty = true;
   protected readonly strides: Int32Array;

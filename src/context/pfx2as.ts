@@ -6,13 +6,15 @@
  *     origins with `_`, an AS set joins its members with `,`, and the two combine
  *     (`47794_47794,48695` is origin 47794 and the set {47794, 48695}).
  *   - pyasn IPASN-DAT: `prefix/length<TAB>asn`, with `;` comment lines.
+ * Blank lines and lines starting `;` or `#` are skipped in both; fields may also be separated by
+ * spaces when a line has no tab.
  * IPv4 and IPv6 prefixes may share a file. A line that cannot be used (wrong field count, an
  * address that is not one, a length over 32 / 128, an ASN that is not a u32 decimal) is an
  * anomaly recorded with its line number, never an exception. A prefix with bits set past its
  * length is kept (the bits are ignored by the tables) and also noted as a 'host-bits' anomaly.
  */
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { Lpm4, Lpm6, parseIpv4, parseIpv6, type LpmOptions } from './lpm.js';
@@ -191,7 +193,13 @@ export async function readPfx2as(source: Pfx2asSource, onEntry: (e: Pfx2asEntry)
       yield r.value;
     }
   }
-  const bytes: AsyncIterable<Uint8Array> = sum.gzip ? Readable.from(whole(), { objectMode: false }).pipe(createGunzip()) : whole();
+  let bytes: AsyncIterable<Uint8Array> = whole();
+  if (sum.gzip) {
+    const gunzip = createGunzip();
+    // pipeline, not pipe: a read error on the source then fails the loop below too.
+    pipeline(Readable.from(bytes, { objectMode: false }), gunzip, () => {});
+    bytes = gunzip;
+  }
 
   const handle = (text: string): void => {
     const lineNo = ++sum.lines;

@@ -37,6 +37,8 @@ const COLUMNS: Record<(typeof CONTEXT_TABLES)[number], readonly (readonly [strin
 /** BGP messages of sessions seen inside captures (TCP 179), one row per message: a capture's child table. */
 export const BGP_MESSAGE_COLUMNS = [
   ['flow_id', 'BIGINT'], ['capture_id', 'INTEGER'], ['ts', 'TIMESTAMP_NS'], ['from_orig', 'BOOLEAN'], ['type', 'VARCHAR'],
+  // 1, or for the one KEEPALIVE row per direction of a session: how many were seen (ts: the last).
+  ['messages', 'INTEGER'],
   ['asn', 'UINTEGER'], ['hold_time', 'USMALLINT'], ['router_id', 'VARCHAR'], ['as4', 'BOOLEAN'],
   ['withdrawn', 'VARCHAR[]'], ['nlri', 'VARCHAR[]'], ['as_path', 'UINTEGER[]'], ['as_path_text', 'VARCHAR'], ['origin_as', 'UINTEGER'],
   ['next_hop', 'VARCHAR'], ['communities', 'VARCHAR[]'], ['error_code', 'UTINYINT'], ['error_subcode', 'UTINYINT'],

@@ -20,7 +20,7 @@ export function bgpMessageJson(m: BgpSessionMessage, fromOrig: boolean): string 
   const withdrawn = u ? [...u.withdrawn, ...(u.mpUnreach?.withdrawn ?? [])] : [];
   const path = u ? u.asPath : [];
   return JSON.stringify({
-    ts: nsText(m.sec, m.ns), from_orig: fromOrig, type: m.typeName,
+    ts: nsText(m.sec, m.ns), from_orig: fromOrig, type: m.typeName, messages: 1,
     asn: o ? o.asn : null, hold_time: o ? o.holdTime : null, router_id: o ? o.bgpId : null, as4: o ? o.as4 !== null : null,
     withdrawn, nlri, as_path: path, as_path_text: u ? u.asPathText : null, origin_as: path.length > 0 ? path[path.length - 1] : null,
     next_hop: u ? (u.nextHop ?? u.mpReach?.nextHop[0] ?? null) : null, communities: u ? u.communities : [],
@@ -31,6 +31,9 @@ export function bgpMessageJson(m: BgpSessionMessage, fromOrig: boolean): string 
 export class BgpCaptureSession implements StreamConsumer {
   private readonly session: BgpSession;
   private count = 0;
+  /** KEEPALIVEs are counted per direction (one summary row each at the end), not written one by one. */
+  private readonly keepalives = [0, 0];
+  private readonly keepaliveLast: [number, number][] = [[0, 0], [0, 0]];
 
   constructor(private readonly ctx: InspectContext, private readonly tag: number, private readonly rows: BgpRow[]) {
     this.session = new BgpSession({ clock: ctx, onMessage: (m) => this.message(m) });
@@ -39,6 +42,11 @@ export class BgpCaptureSession implements StreamConsumer {
   get finished(): boolean { return false; }
 
   private message(m: BgpSessionMessage): void {
+    if (m.type === 4) {
+      this.keepalives[m.dir]++;
+      this.keepaliveLast[m.dir] = [m.sec, m.ns];
+      return;
+    }
     if (this.count >= MAX_BGP_MESSAGES_PER_FLOW) { this.ctx.note('bgp_flow_message_limit'); return; }
     this.count++;
     this.ctx.noteAll(m.anomalies);
@@ -51,5 +59,13 @@ export class BgpCaptureSession implements StreamConsumer {
   end(): void {
     this.session.end();
     this.ctx.noteAll(this.session.anomalies, true);
+    for (let d = 0; d < 2; d++) {
+      if (this.keepalives[d] === 0) continue;
+      const [sec, ns] = this.keepaliveLast[d];
+      this.rows.push({ tag: this.tag, json: JSON.stringify({
+        ts: nsText(sec, ns), from_orig: d === 0, type: 'KEEPALIVE', messages: this.keepalives[d],
+        withdrawn: [], nlri: [], as_path: [], communities: [],
+      }).slice(1, -1) });
+    }
   }
 }
