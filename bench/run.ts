@@ -99,10 +99,10 @@ async function main(): Promise<void> {
         : { name: 'ndpiReader', command: '', wall: NaN, cpu: NaN, rssMb: NaN, note: '', skipped: 'ndpiReader not installed (apt-get install libndpi-bin)' });
       results.push(timed('naive JS (pcap-parser + Map)', [process.execPath, join(root, 'dist', 'bench', 'peers', 'naive.js'), f]));
     }
-    console.log(`\n${label}: ${f} (${(size / 2 ** 20).toFixed(1)} MiB, ${packets} packets)`);
+    const n = label === 'header-only' ? packets : Math.max(100_000, Math.floor(packets / 5));
+    console.log(`\n${label}: ${f} (${(size / 2 ** 20).toFixed(1)} MiB, ${n} packets)`);
     console.log('| tool | wall s | CPU s | packets/s (wall) | packets/CPU-s | MB/s (wall) | peak RSS MiB |');
     console.log('|---|---:|---:|---:|---:|---:|---:|');
-    const n = label === 'header-only' ? packets : Math.max(100_000, Math.floor(packets / 5));
     for (const r of results) {
       if (r.skipped) { console.log(`| ${r.name} | skipped: ${r.skipped} | | | | | |`); continue; }
       console.log(`| ${r.name} | ${r.wall.toFixed(2)} | ${r.cpu.toFixed(2)} | ${(n / r.wall / 1e6).toFixed(2)} M | ${(n / r.cpu / 1e6).toFixed(2)} M | ${(size / r.wall / 1e6).toFixed(0)} | ${r.rssMb.toFixed(0)} |`);
