@@ -54,11 +54,14 @@ export class BgpCaptureSession implements StreamConsumer {
   }
 
   data(dir: number, buf: Uint8Array, off: number, len: number): void { this.session.data(dir, buf, off, len); }
-  gap(dir: number, n: number): void { this.session.gap(dir, n); }
+  /** Bytes went missing (snaplen, loss): the framing anomalies that follow are not malformed input. */
+  private cut = false;
+
+  gap(dir: number, n: number): void { this.cut = true; this.session.gap(dir, n); }
 
   end(): void {
     this.session.end();
-    this.ctx.noteAll(this.session.anomalies, true);
+    this.ctx.noteAll(this.session.anomalies, this.cut);
     for (let d = 0; d < 2; d++) {
       if (this.keepalives[d] === 0) continue;
       const [sec, ns] = this.keepaliveLast[d];

@@ -8,6 +8,7 @@ const CUT_KINDS: ReadonlySet<string> = new Set([
   'tls_record_truncated', 'tls_handshake_truncated', 'tls_input_truncated', 'tls_hello_truncated', 'tls_extensions_truncated',
   'tls_extension_truncated', 'dns_truncated', 'dns_rdata_truncated', 'dns_name_truncated', 'http_gap',
   'quic_length_exceeds_datagram', 'quic_truncated_header', 'http_head_incomplete',
+  'bgp_gap', 'bgp_message_cut', 'bgp_resync',
 ]);
 
 /** Certificates remembered per range (so a chain seen on many flows is described once). */
