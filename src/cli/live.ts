@@ -53,6 +53,9 @@ export interface LiveCliOptions {
   splt: number; tcpTimeout: number; udpTimeout: number; icmpTimeout: number; activeTimeout: number; maxFlows: number;
   quiet: boolean;
   verbose: boolean;
+  workers: number;
+  inspect: boolean;
+  sflow: boolean;
 }
 
 /** One progress line: packets/s, drops and flows; redrawn on a terminal, a plain line every 10 s otherwise. */
@@ -133,6 +136,7 @@ async function runLive(o: LiveCliOptions): Promise<number> {
     db: o.db, name, iface: o.interface, flow, checkpointMs: o.checkpoint * 1000, rangeBytes: CHUNK_BYTES,
     linktype: capture.linktype, snaplen: o.snaplen, startNs: capture.stats().startNs, application: `onpath ${VERSION}`,
     writePcap: o.writePcap === undefined ? null : { dir: o.writePcap, rotateBytes: Math.round((o.rotateMb ?? 100) * 1e6) },
+    workers: o.workers, inspect: o.inspect, sflowPort: o.sflow ? 6343 : 0,
   };
   worker = new Worker(new URL('../io/live-worker.js', import.meta.url), { workerData: init });
   for (const m of pending.splice(0)) worker.postMessage(m);
@@ -242,6 +246,9 @@ export function registerLiveCommands(program: Command, setExit: (code: number) =
     .option('--icmp-timeout <sec>', 'ICMP and other protocols idle timeout', positiveArg, DEFAULT_FLOW_OPTIONS.otherIdleSec)
     .option('--active-timeout <sec>', 'longest a flow runs before it is written and restarted', positiveArg, DEFAULT_FLOW_OPTIONS.activeSec)
     .option('--max-flows <n>', 'flows held at once; past it the oldest idle flows are evicted', wholeArg(1, 1 << 26), DEFAULT_FLOW_OPTIONS.maxFlows)
+    .option('--workers <n>', 'decode threads (0: decode in the capture\'s writer thread)', wholeArg(0, 256), 0)
+    .option('--no-inspect', 'flows only: do not read DNS, TLS, QUIC, HTTP and BGP')
+    .option('--no-sflow', 'do not decode sFlow datagrams (UDP 6343)')
     .option('-q, --quiet', 'print errors only', false)
     .option('-v, --verbose', 'also say when each checkpoint is committed', false)
     .action(async (o: LiveCliOptions) => setExit(await runLive(o)));

@@ -20,6 +20,7 @@ import type { FlowOptions } from '../flow/options.js';
 import type { IsbCounters } from '../sink/records.js';
 import type { LiveStats, StopReason } from './live.js';
 import { PcapngRotator } from './pcapng-writer.js';
+import { DecodePool } from '../pipeline/pool.js';
 
 export interface LiveWorkerInit {
   db: string;
@@ -35,6 +36,10 @@ export interface LiveWorkerInit {
   startNs: string;
   application: string;
   writePcap: { dir: string; rotateBytes: number } | null;
+  /** Decode threads started by this worker (0: decode here), as `ingest --workers`. */
+  workers: number;
+  inspect: boolean;
+  sflowPort: number;
 }
 
 export type ToWorker =
@@ -103,6 +108,7 @@ async function run(init: LiveWorkerInit): Promise<void> {
   }
 
   const sink = await DuckSink.open(init.db);
+  const pool = init.workers > 0 ? new DecodePool(init.workers) : null;
   send({ t: 'ready' });
   let summary: IngestSummary;
   try {
@@ -110,6 +116,9 @@ async function run(init: LiveWorkerInit): Promise<void> {
     summary = await ingestCapture({ name: init.name, stream: stream() }, sink, {
       flow: init.flow,
       replace: false,
+      pool,
+      inspect: init.inspect,
+      sflowPort: init.sflowPort,
       rangeBytes: init.rangeBytes,
       openFlowEndReason: EndReason.Shutdown,
       onProgress: (p) => {
@@ -127,6 +136,7 @@ async function run(init: LiveWorkerInit): Promise<void> {
     if (writer) await writer.close(liveIsb(stats));
   } finally {
     sink.close(); // before 'done': the main thread may end the process once it has the summary
+    await pool?.close();
   }
   send({ t: 'done', summary, files: writer?.files ?? [] });
   port.close(); // nothing more to receive: let this thread end
