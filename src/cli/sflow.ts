@@ -6,7 +6,7 @@
  * A second signal exits at once; the database then holds the last commit.
  */
 import { createSocket } from 'node:dgram';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { DuckSink } from '../sink/duckdb.js';
 import { SflowCollector } from '../pipeline/sflow-rows.js';
 import { SflowSequence } from '../wire/sflow.js';
@@ -30,6 +30,9 @@ export async function runSflow(o: SflowOptions): Promise<number> {
   const agents = new Map<string, { agent: string; sub: number; datagrams: number; lost: number; resets: number }>();
   let collector = new SflowCollector();
   let datagrams = 0, bytes = 0, flows = 0, counters = 0;
+  const anomalies = new Map<string, [number, number]>();
+  const anomalyRecords = (): { kind: string; count: number; firstOffset: number }[] =>
+    [...anomalies].map(([kind, [count, firstOffset]]) => ({ kind, count, firstOffset }));
   const wall0 = BigInt(Date.now()) * 1000000n, mono0 = process.hrtime.bigint();
   let firstNs: bigint | null = null, lastNs: bigint | null = null;
   const path = `sflow://${o.listen}`;
@@ -57,6 +60,10 @@ export async function runSflow(o: SflowOptions): Promise<number> {
       e.datagrams++;
     }
     flows += r.flows.length; counters += r.counters.length;
+    for (const [kind, count, first] of r.anomalies) {
+      const e = anomalies.get(kind);
+      if (e) e[0] += count; else anomalies.set(kind, [count, first]);
+    }
     const agentLines = withAgents ? [...agents.values()].map((x) => JSON.stringify({
       capture_id: captureId, agent: x.agent, sub_agent: x.sub, datagrams: x.datagrams, lost_datagrams: x.lost, sequence_resets: x.resets,
     })) : [];
@@ -84,7 +91,7 @@ export async function runSflow(o: SflowOptions): Promise<number> {
     busy = busy.then(async () => {
       if (stopping) return;
       await takeRows(false);
-      await sink.checkpointCapture(captureId, record('running'), [], []);
+      await sink.checkpointCapture(captureId, record('running'), anomalyRecords(), []);
     });
   };
   const timer = setInterval(checkpoint, o.checkpoint * 1000);
@@ -102,7 +109,7 @@ export async function runSflow(o: SflowOptions): Promise<number> {
   await new Promise<void>((r) => sock.close(() => r()));
   await busy;
   await takeRows(true);
-  await sink.finishCapture(captureId, record('complete'), [], [], {});
+  await sink.finishCapture(captureId, record('complete'), anomalyRecords(), [], {});
   sink.close();
   let lost = 0;
   for (const a of agents.values()) lost += a.lost;
@@ -110,13 +117,19 @@ export async function runSflow(o: SflowOptions): Promise<number> {
   return 0;
 }
 
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got '${v}'`);
+  return n;
+}
+
 export function registerSflowCommand(program: Command, setExit: (code: number) => void): void {
   program.command('sflow')
     .description('sFlow v5 collector: datagrams into sflow_flows / sflow_counters until SIGINT')
     .requiredOption('--listen <host:port>', 'address to listen on, e.g. 127.0.0.1:6343')
     .option('--db <path>', 'DuckDB file', 'onpath.duckdb')
-    .option('--checkpoint <sec>', 'commit what arrived every S seconds', (v) => Number(v), 2)
-    .option('--duration <sec>', 'stop after S seconds', (v) => Number(v))
+    .option('--checkpoint <sec>', 'commit what arrived every S seconds', seconds, 2)
+    .option('--duration <sec>', 'stop after S seconds', seconds)
     .option('-q, --quiet', 'print errors only', false)
     .action(async (o: SflowOptions) => setExit(await runSflow(o)));
 }

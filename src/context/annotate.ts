@@ -17,6 +17,18 @@ export interface AnnotateSummary { prefixes: number; addresses: number; matched:
 /** `full`: recompute every address (the prefixes changed); else only addresses not annotated yet. */
 export async function annotate(sink: DuckSink, full: boolean): Promise<AnnotateSummary> {
   const t0 = performance.now();
+  await sink.run('BEGIN TRANSACTION');
+  try {
+    const r = await annotateIn(sink, full, t0);
+    await sink.run('COMMIT');
+    return r;
+  } catch (e) {
+    await sink.run('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}
+
+async function annotateIn(sink: DuckSink, full: boolean, t0: number): Promise<AnnotateSummary> {
   if (full) await sink.run('DELETE FROM addr_origins');
   const fresh = await sink.query(`SELECT count(*) FROM (SELECT orig_addr AS addr FROM flows UNION SELECT resp_addr FROM flows UNION SELECT src_addr FROM sflow_flows WHERE src_addr IS NOT NULL UNION SELECT dst_addr FROM sflow_flows WHERE dst_addr IS NOT NULL)
     WHERE addr NOT IN (SELECT addr FROM addr_origins)`);
@@ -25,7 +37,7 @@ export async function annotate(sink: DuckSink, full: boolean): Promise<AnnotateS
   const tmp = mkdtempSync(join(tmpdir(), 'onpath-lpm-'));
   const file = join(tmp, 'prefixes.tsv');
   await sink.run(`COPY (
-    SELECT prefix, family, length, array_to_string(list_distinct(flatten(list(origin_asns))), ' ') AS asns FROM (
+    SELECT prefix, family, length, array_to_string(flatten(list(origin_asns)), ' ') AS asns FROM (
       SELECT prefix, family, length, origin_asns FROM prefixes
       UNION ALL
       SELECT prefix, CASE WHEN contains(prefix, ':') THEN 6 ELSE 4 END, CAST(split_part(prefix, '/', 2) AS INTEGER), [origin_as]
@@ -79,7 +91,9 @@ export async function annotate(sink: DuckSink, full: boolean): Promise<AnnotateS
     if (id < 0) { lines.push(JSON.stringify({ addr, prefix: null, origin_asn: null, origin_asns: [] })); continue; }
     matched++;
     const ot = originText[id];
-    const o = ot === '' ? [] : ot.split(' ').map(Number);
+    // Origins in the order the sources list them (the first is origin_asn), each once.
+    const o: number[] = [];
+    if (ot !== '') for (const a of ot.split(' ')) { const n = Number(a); if (!o.includes(n)) o.push(n); }
     lines.push(JSON.stringify({ addr, prefix: names[id], origin_asn: o.length > 0 ? o[0] : null, origin_asns: o }));
   }
   const lookupMs = performance.now() - t1;

@@ -98,7 +98,9 @@ function inPrefix(address: string, prefix: string | null, len: number): boolean 
 export async function readIxf(file: string): Promise<IxfExport> {
   const text = await readFile(file, 'utf8');
   let doc: unknown;
-  try { doc = JSON.parse(text); } catch (e) { throw new IxfError(file, '', `not JSON (${(e as Error).message})`); }
+  // Strings are made well-formed (a lone surrogate escape such as "\ud800" would make the rows unwritable).
+  const wellFormed = (_k: string, v: unknown): unknown => (typeof v === 'string' ? (v as unknown as { toWellFormed(): string }).toWellFormed() : v);
+  try { doc = JSON.parse(text, wellFormed); } catch (e) { throw new IxfError(file, '', `not JSON (${(e as Error).message})`); }
   return parseIxf(file, doc);
 }
 

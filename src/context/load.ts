@@ -52,6 +52,11 @@ export class ContextWriter {
     if (table !== 'context_anomalies') this.records++;
   }
 
+  /** Writes what is queued once a table holds a batch (callers that can wait do, to bound memory). */
+  async maybeFlush(): Promise<void> {
+    for (const [t, l] of this.lines) if (l.length >= BATCH) await this.flushTable(t as (typeof CONTEXT_TABLES)[number]);
+  }
+
   anomaly(kind: string, location: string, value: string): void {
     this.anomalies++;
     this.row('context_anomalies', { kind, location, value });
@@ -145,7 +150,9 @@ export function prefixText(family: 4 | 6, words: ArrayLike<number>, len: number)
 
 export async function loadPfx2as(sink: DuckSink, path: string, replace: boolean): Promise<LoadSummary> {
   return loadSource(sink, 'pfx2as', path, replace, async (w) => {
-    const s = await readPfx2as(path, (e) => {
+    let v4 = 0, v6 = 0;
+    const read = readPfx2as(path, (e) => {
+      if (e.family === 4) v4++; else v6++;
       const asns: number[] = [];
       for (const set of e.origins) for (const a of set) if (!asns.includes(a)) asns.push(a);
       w.row('prefixes', {
@@ -153,6 +160,15 @@ export async function loadPfx2as(sink: DuckSink, path: string, replace: boolean)
         origin_text: e.origins.map((set) => set.join(',')).join('_'), source: 'pfx2as', time: null,
       });
     }, { maxAnomalies: 100000 });
+    let s: Awaited<typeof read>;
+    try {
+      s = await read;
+    } catch (e) {
+      // A stream that breaks (a gzip file cut short): the lines read before are kept, as for MRT.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw e;
+      return { version: null, error: `${path}: ${(e as Error).message} after ${v4 + v6} prefixes`, detail: `pfx2as, cut short: ${v4} IPv4 and ${v6} IPv6 prefixes` };
+    }
     for (const a of s.anomalies) w.anomaly(`pfx2as_${a.kind.replaceAll('-', '_')}`, `line ${a.line}`, a.text);
     if (s.anomalyCount > s.anomalies.length) w.anomaly('pfx2as_more_anomalies', '', `${s.anomalyCount - s.anomalies.length} more not listed`);
     return { version: s.format, error: null, detail: `${s.format ?? 'empty'}${s.gzip ? ' (gzip)' : ''}: ${s.v4} IPv4 and ${s.v6} IPv6 prefixes` };
@@ -190,6 +206,7 @@ export async function loadMrt(sink: DuckSink, path: string, replace: boolean): P
         }
         if (e.originAs !== null && !o.asns.includes(e.originAs)) o.asns.push(e.originAs);
         note(e.anomalies, `byte ${e.offset}`, e.prefix);
+        return w.maybeFlush();
       } else if (e.kind === 'withdraw') {
         w.row('as_paths', {
           prefix: e.prefix, peer_ip: e.peerIp, peer_as: e.peerAs, path: [], path_text: '', origin_as: null, next_hop: null,

@@ -85,15 +85,17 @@ FROM (
 WHERE l.mac NOT IN (SELECT mac FROM ixf_macs)
 GROUP BY l.mac, a.asn, l.source`,
   `CREATE OR REPLACE VIEW flows_ctx AS
-WITH mm AS (SELECT mac, min(asn) AS asn, count(DISTINCT asn) AS claims FROM member_macs GROUP BY mac),
+WITH mm AS (
+  -- A MAC that several members claim (a shared router, a forged ARP reply) names no member.
+  SELECT mac, CASE WHEN count(DISTINCT asn) = 1 THEN min(asn) END AS asn FROM member_macs GROUP BY mac),
 mn AS (SELECT asn, any_value(name) AS name FROM members GROUP BY asn),
+lan AS (SELECT DISTINCT address FROM member_addrs),
 on_path AS (SELECT DISTINCT prefix, unnest(path) AS asn FROM route_paths),
 has_path AS (SELECT DISTINCT prefix FROM route_paths),
-lan AS (SELECT DISTINCT address FROM member_addrs),
 rtt AS (
   SELECT f.capture_id, o.prefix, median(f.syn_synack_us) AS med, count(*) AS n
   FROM flows f JOIN addr_origins o ON o.addr = f.resp_addr
-  WHERE f.syn_synack_us IS NOT NULL GROUP BY ALL
+  WHERE f.syn_synack_us IS NOT NULL AND f.resp_addr NOT IN (SELECT address FROM lan) GROUP BY ALL
 ),
 x AS (
   SELECT f.*, sm.asn AS orig_member_asn, rm.asn AS resp_member_asn,
@@ -103,7 +105,7 @@ x AS (
     hp1.prefix IS NOT NULL AS orig_path_known,
     (rm.asn IS NOT NULL AND ro.origin_asn IS NOT NULL AND NOT list_contains(ro.origin_asns, rm.asn) AND op2.asn IS NULL AND l2.address IS NULL AND f.resp_pkts > 0) AS resp_off_path,
     hp2.prefix IS NOT NULL AS resp_path_known,
-    (r.n >= 5 AND f.syn_synack_us > 3 * r.med AND f.syn_synack_us - r.med > 20000) AS rtt_jump, r.med AS usual_rtt_us
+    (r.n >= 5 AND f.syn_synack_us > 3 * r.med AND f.syn_synack_us - r.med > 20000 AND l2.address IS NULL) AS rtt_jump, r.med AS usual_rtt_us
   FROM flows f
   LEFT JOIN mm sm ON sm.mac = f.orig_mac
   LEFT JOIN mm rm ON rm.mac = f.resp_mac

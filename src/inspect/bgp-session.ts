@@ -12,15 +12,15 @@ import { nsText } from './row-json.js';
 /** Messages kept per flow part; past it they are counted (bgp_flow_message_limit). */
 export const MAX_BGP_MESSAGES_PER_FLOW = 200000;
 
-export interface BgpRow { tag: number; json: string }
+export interface BgpRow { tag: number; json: string; fromOrig: boolean }
 
-export function bgpMessageJson(m: BgpSessionMessage, fromOrig: boolean): string {
+export function bgpMessageJson(m: BgpSessionMessage): string {
   const o = m.open, u = m.update, n = m.notification;
   const nlri = u ? [...u.nlri, ...(u.mpReach?.nlri ?? [])] : [];
   const withdrawn = u ? [...u.withdrawn, ...(u.mpUnreach?.withdrawn ?? [])] : [];
   const path = u ? u.asPath : [];
   return JSON.stringify({
-    ts: nsText(m.sec, m.ns), from_orig: fromOrig, type: m.typeName, messages: 1,
+    ts: nsText(m.sec, m.ns), type: m.typeName, messages: 1,
     asn: o ? o.asn : null, hold_time: o ? o.holdTime : null, router_id: o ? o.bgpId : null, as4: o ? o.as4 !== null : null,
     withdrawn, nlri, as_path: path, as_path_text: u ? u.asPathText : null, origin_as: path.length > 0 ? path[path.length - 1] : null,
     next_hop: u ? (u.nextHop ?? u.mpReach?.nextHop[0] ?? null) : null, communities: u ? u.communities : [],
@@ -50,7 +50,7 @@ export class BgpCaptureSession implements StreamConsumer {
     if (this.count >= MAX_BGP_MESSAGES_PER_FLOW) { this.ctx.note('bgp_flow_message_limit'); return; }
     this.count++;
     this.ctx.noteAll(m.anomalies);
-    this.rows.push({ tag: this.tag, json: bgpMessageJson(m, m.dir === 0) });
+    this.rows.push({ tag: this.tag, json: bgpMessageJson(m), fromOrig: m.dir === 0 });
   }
 
   data(dir: number, buf: Uint8Array, off: number, len: number): void { this.session.data(dir, buf, off, len); }
@@ -65,8 +65,8 @@ export class BgpCaptureSession implements StreamConsumer {
     for (let d = 0; d < 2; d++) {
       if (this.keepalives[d] === 0) continue;
       const [sec, ns] = this.keepaliveLast[d];
-      this.rows.push({ tag: this.tag, json: JSON.stringify({
-        ts: nsText(sec, ns), from_orig: d === 0, type: 'KEEPALIVE', messages: this.keepalives[d],
+      this.rows.push({ tag: this.tag, fromOrig: d === 0, json: JSON.stringify({
+        ts: nsText(sec, ns), type: 'KEEPALIVE', messages: this.keepalives[d],
         withdrawn: [], nlri: [], as_path: [], communities: [],
       }).slice(1, -1) });
     }

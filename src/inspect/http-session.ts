@@ -22,7 +22,7 @@ export class HttpSession implements StreamConsumer {
   constructor(private readonly ctx: InspectContext, private readonly tag: number) {}
 
   get finished(): boolean {
-    return this.count >= MAX_HTTP_TRANSACTIONS || this.stoppedDirs === 2
+    return (this.count >= MAX_HTTP_TRANSACTIONS && this.waiting.length === 0) || this.stoppedDirs === 2
       || (this.conn.streams[0].stopped !== null && this.conn.streams[1].stopped !== null);
   }
 

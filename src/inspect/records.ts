@@ -135,7 +135,7 @@ export interface InspectOutput {
   /** Certificates described in this range (each SHA-256 once per range). */
   certs: CertRec[];
   /** bgp_messages rows (JSON members without flow_id and capture_id), by flow tag. */
-  bgp: { tag: number; json: string }[];
+  bgp: { tag: number; json: string; fromOrig: boolean }[];
   /** [kind, count, firstOffset] */
   anomalies: [string, number, number][];
 }

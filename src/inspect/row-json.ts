@@ -10,7 +10,7 @@ import { dnsRcodeName, dnsTypeName } from './dns.js';
 import { tlsVersionName } from './tls.js';
 import type { CertRec, DnsMsgRec, HttpRec, InspectOutput, QuicRec, TlsHelloFields, TlsRec, TlsServerFields } from './records.js';
 
-export interface TlsRow { tag: number; head: string; client: string | null; server: string | null; certChain: string[]; alert: number }
+export interface TlsRow { tag: number; head: string; clientIsOrig: boolean; client: string | null; server: string | null; certChain: string[]; alert: number }
 export interface QuicRow { tag: number; head: string; client: string | null; server: string | null; clientPackets: number; serverPackets: number; retry: boolean }
 export interface DnsRow {
   tag: number; sec: number; ns: number; response: boolean; id: number; qname: string | null; qtype: number;
@@ -22,6 +22,8 @@ export interface DnsRow {
   resp: string | null;
 }
 export interface HttpRow { tag: number; json: string }
+/** A BGP message row: `from_orig` is kept apart, since joining range parts may turn it around. */
+export interface BgpRow { tag: number; json: string; fromOrig: boolean }
 
 export interface InspectRows {
   tls: TlsRow[];
@@ -29,7 +31,7 @@ export interface InspectRows {
   dns: DnsRow[];
   http: HttpRow[];
   certs: CertRec[];
-  bgp: HttpRow[];
+  bgp: BgpRow[];
   anomalies: [string, number, number][];
 }
 
@@ -71,7 +73,7 @@ function quicVersionName(v: number): string {
 
 function tlsRow(t: TlsRec): TlsRow {
   return {
-    tag: t.tag, head: members({ ts: nsText(t.sec, t.ns), client_is_orig: t.clientIsOrig }),
+    tag: t.tag, head: members({ ts: nsText(t.sec, t.ns) }), clientIsOrig: t.clientIsOrig,
     client: clientJson(t.client), server: serverJson(t.server), certChain: t.certChain, alert: t.alert,
   };
 }

@@ -154,7 +154,10 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   const merger = new FlowMerger(opts.flow);
   const inspect = opts.inspect !== false;
   const collector = inspect ? new InspectCollector() : null;
-  if (collector) merger.onJoin = (root, part) => collector.join(root, part);
+  if (collector) {
+    merger.onJoin = (root, part, flipped) => collector.join(root, part, flipped);
+    merger.onFlip = (root) => collector.flip(root);
+  }
   let certsWritten = 0;
   // sFlow: rows gathered per capture, the datagram sequence followed per agent across ranges.
   const sflowSeq = new SflowSequence();

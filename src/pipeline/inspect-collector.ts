@@ -7,10 +7,10 @@
  */
 import type { FlowBatch } from '../flow/batch.js';
 import type { CertRec } from '../inspect/records.js';
-import { NO_CLIENT, NO_RESPONSE, NO_SERVER, nsText, type DnsRow, type HttpRow, type InspectRows, type QuicRow, type TlsRow } from '../inspect/row-json.js';
+import { NO_CLIENT, NO_RESPONSE, NO_SERVER, nsText, type BgpRow, type DnsRow, type HttpRow, type InspectRows, type QuicRow, type TlsRow } from '../inspect/row-json.js';
 import { pairDns } from './dns-pairing.js';
 
-type Row = TlsRow | QuicRow | DnsRow | HttpRow;
+type Row = TlsRow | QuicRow | DnsRow | HttpRow | BgpRow;
 const enum K { Tls, Quic, Dns, Http, Bgp }
 interface Entry { kinds: K[]; rows: Row[] }
 
@@ -53,14 +53,21 @@ export class InspectCollector {
     else { e.kinds.push(kind); e.rows.push(row); }
   }
 
-  /** A later part joined an earlier one: its rows are the earlier part's now. */
-  join(root: number, part: number): void {
+  /** A later part joined an earlier one: its rows are the earlier part's now (turned around when its roles were the other way). */
+  join(root: number, part: number, flipped = false): void {
     const p = this.pending.get(part);
     if (p === undefined) return;
+    if (flipped) turn(p);
     this.pending.delete(part);
     const r = this.pending.get(root);
     if (r === undefined) { this.pending.set(root, p); return; }
     for (let i = 0; i < p.rows.length; i++) { r.kinds.push(p.kinds[i]); r.rows.push(p.rows[i]); }
+  }
+
+  /** The stored part's roles were turned around: so are the directions of its rows. */
+  flip(root: number): void {
+    const e = this.pending.get(root);
+    if (e !== undefined) turn(e);
   }
 
   /** The batch's rows are flow_id (captureId << 32) + firstIndex + row: their records become lines. */
@@ -84,7 +91,12 @@ export class InspectCollector {
         case K.Quic: (quic ??= []).push(e.rows[i] as QuicRow); break;
         case K.Dns: (dns ??= []).push(e.rows[i] as DnsRow); break;
         case K.Http: this.lines.http.push(prefix + (e.rows[i] as HttpRow).json + '}'); this.written.http++; break;
-        case K.Bgp: this.lines.bgp.push(prefix + (e.rows[i] as HttpRow).json + '}'); this.written.bgp++; break;
+        case K.Bgp: {
+          const b = e.rows[i] as BgpRow;
+          this.lines.bgp.push(`${prefix}"from_orig":${b.fromOrig},${b.json}}`);
+          this.written.bgp++;
+          break;
+        }
       }
     }
     // TLS and QUIC: one row per flow; parts of a flow cut by range boundaries complete each other.
@@ -124,7 +136,7 @@ function tlsLine(list: TlsRow[]): string {
   const server = base.server ?? list.find((t) => t.server !== null)?.server ?? null;
   const chain = base.certChain.length > 0 ? base.certChain : list.find((t) => t.certChain.length > 0)?.certChain ?? [];
   const alert = base.alert >= 0 ? base.alert : list.find((t) => t.alert >= 0)?.alert ?? -1;
-  return `${base.head},${base.client ?? NO_CLIENT},${server ?? NO_SERVER},"cert_chain":${JSON.stringify(chain)},"alert":${alert >= 0 ? alert : null}`;
+  return `${base.head},"client_is_orig":${base.clientIsOrig},${base.client ?? NO_CLIENT},${server ?? NO_SERVER},"cert_chain":${JSON.stringify(chain)},"alert":${alert >= 0 ? alert : null}`;
 }
 
 function quicLine(list: QuicRow[]): string {
@@ -133,4 +145,13 @@ function quicLine(list: QuicRow[]): string {
   let cp = 0, sp = 0, retry = false;
   for (const q of list) { cp += q.clientPackets; sp += q.serverPackets; retry ||= q.retry; }
   return `${base.head},${base.client ?? NO_CLIENT},${server ?? NO_SERVER},"client_initials":${cp},"server_initials":${sp},"retry":${retry}`;
+}
+
+/** Turns the directions of an entry's rows around (the flow's originator is the other side). */
+function turn(e: Entry): void {
+  for (let i = 0; i < e.rows.length; i++) {
+    const k = e.kinds[i];
+    if (k === K.Bgp) { const b = e.rows[i] as BgpRow; b.fromOrig = !b.fromOrig; }
+    else if (k === K.Tls) { const t = e.rows[i] as TlsRow; t.clientIsOrig = !t.clientIsOrig; }
+  }
 }

@@ -40,8 +40,13 @@ export class FlowMerger {
   private out: FlowBatch;
   private readonly ready: FlowBatch[] = [];
   flowsEmitted = 0;
-  /** Told when a later part (tag `part`) joins the stored one (tag `root`): their records belong to one flow. */
-  onJoin: ((root: number, part: number) => void) | null = null;
+  /**
+   * Told when a later part (tag `part`) joins the stored one (tag `root`): their records belong to one
+   * flow. `flipped`: the part's originator is the stored part's responder.
+   */
+  onJoin: ((root: number, part: number, flipped: boolean) => void) | null = null;
+  /** Told when the stored part (tag `root`) turns its roles around (Zeek's SYN-ACK rule). */
+  onFlip: ((root: number) => void) | null = null;
 
   constructor(private readonly opts: FlowOptions) {
     this.cap = 1024;
@@ -73,7 +78,6 @@ export class FlowMerger {
     const h = this.keyOf(b, r);
     let p = this.find(h);
     if (p >= 0 && this.rangeOf[p] < rangeIndex && c.joinable[r] === 1 && this.canJoin(p, b, r)) {
-      if (this.onJoin !== null) this.onJoin(this.store.cols.tag[p], c.tag[r]);
       this.join(p, b, r);
       this.rangeOf[p] = rangeIndex;
       if (!this.isOpen(b, r, rangeEnd)) this.finalize(p, c.endReason[r]);
@@ -125,10 +129,14 @@ export class FlowMerger {
     const s = this.store.cols, c = b.cols;
     // Zeek turns a flow that began with an unflipped SYN-ACK around ("H" -> "^h") at its next
     // packet; when that packet is in this later part, the turn happens here.
-    if (s.proto[p] === TCP && s.historyLen[p] > 0 && s.history[p * HISTORY_MAX] === 0x48) this.turnAround(p);
+    if (s.proto[p] === TCP && s.historyLen[p] > 0 && s.history[p * HISTORY_MAX] === 0x48) {
+      this.turnAround(p);
+      if (this.onFlip !== null) this.onFlip(s.tag[p]);
+    }
     // Same orientation when the part's originator is the stored originator.
     let same = c.origPort[r] === s.origPort[p];
     for (let i = 0; i < 4 && same; i++) same = c.origAddr[r * 4 + i] === s.origAddr[p * 4 + i];
+    if (this.onJoin !== null) this.onJoin(s.tag[p], c.tag[r], !same);
     const lastSec = s.lastSec[p], lastNs = s.lastNs[p];
     const oPk = same ? c.origPkts[r] : c.respPkts[r], rPk = same ? c.respPkts[r] : c.origPkts[r];
     s.origPkts[p] += oPk; s.respPkts[p] += rPk;
