@@ -14,11 +14,15 @@ import { DnsTcpSession, dnsFlavorForPorts, inspectDnsDatagram, MAX_DNS_MESSAGES_
 import { QuicSession } from './quic-session.js';
 import { BgpCaptureSession } from './bgp-session.js';
 import { quickLooksLikeQuicInitial } from './quic.js';
-import { looksLikeTlsHello } from './tls.js';
+import { looksLikeTlsHello, type TlsAnomaly } from './tls.js';
+import { clientFields, serverFields } from './hello-fields.js';
+import type { TlsRec } from './records.js';
 import { HTTP_METHODS } from './http.js';
 import type { DnsFlavor } from './dns.js';
 
-const M_NEW = 0, M_OFF = 1, M_TCP = 2, M_QUIC = 3, M_DNS = 4, M_SCTP = 5;
+const M_NEW = 0, M_OFF = 1, M_TCP = 2, M_QUIC = 3, M_DNS = 4, M_SCTP = 5, M_TLS_CUT = 6;
+/** Packets looked at for the ServerHello after a cut ClientHello. */
+const MAX_CUT_TLS_PACKETS = 6;
 const ICMP = 1, TCP = 6, UDP = 17, ICMPV6 = 58, SCTP = 132, SYN = 0x02;
 /** Payload packets looked at before a flow is given up as unreadable. */
 const MAX_TRIES = 3;
@@ -65,6 +69,8 @@ export class FlowInspector {
   private tcp: (TcpInspect | null)[] = [];
   private quic: (QuicSession | null)[] = [];
   private sctp: (HttpSession | null)[] = [];
+  /** Header-only TLS: the record of a flow whose ClientHello the capture cut, waiting for the ServerHello. */
+  private tlsCut: (TlsRec | null)[] = [];
   /** Flows inspected (a session or DNS datagrams). */
   inspected = 0;
 
@@ -94,6 +100,22 @@ export class FlowInspector {
     this.tcp[slot] = null;
     this.quic[slot] = null;
     this.sctp[slot] = null;
+    this.tlsCut[slot] = null;
+  }
+
+  /** After a cut ClientHello: the server's first handshake record, read from its packet alone. */
+  private tlsCutPacket(slot: number, dir: number, p: Decoded, buf: Uint8Array): void {
+    const rec = this.tlsCut[slot]!;
+    if (p.payloadCaptured === 0) return;
+    const o = p.payloadOff, n = p.payloadCaptured;
+    if (dir !== (rec.clientIsOrig ? 0 : 1) && n >= 9 && buf[o] === 0x16 && buf[o + 5] === 2) {
+      const body = buf.subarray(o + 9, o + n);
+      const len = (buf[o + 6] << 16) | (buf[o + 7] << 8) | buf[o + 8];
+      rec.server = serverFields(body.length > len ? body.subarray(0, len) : body, body.length < len, []);
+      this.finish(slot);
+      return;
+    }
+    if (++this.tries[slot] >= MAX_CUT_TLS_PACKETS) this.finish(slot);
   }
 
   /** SCTP: the user data of DATA chunks, in arrival order per direction, read as HTTP/1.x when it looks like it. */
@@ -126,9 +148,29 @@ export class FlowInspector {
   }
 
   private tcpPacket(slot: number, tag: number, dir: number, m: number, p: Decoded, buf: Uint8Array): void {
+    if (m === M_TLS_CUT) { this.tlsCutPacket(slot, dir, p, buf); return; }
     if (m === M_NEW) {
       if ((p.tcpFlags & SYN) !== 0) this.synSeq[slot * 2 + dir] = p.seq;
       if (p.payloadCaptured === 0) return;
+      // Header-only capture: a ClientHello cut by the snaplen is read from this one packet; no
+      // stream is kept (what follows it is cut as well), only a look at the ServerHello.
+      if (p.payloadCaptured < p.payloadLen && p.payloadCaptured >= 9 && buf[p.payloadOff] === 0x16 && buf[p.payloadOff + 5] === 1 &&
+          looksLikeTlsHello(buf, p.payloadOff, p.payloadCaptured) && dnsFlavorForPorts(p.sport, p.dport) === null && p.sport !== 179 && p.dport !== 179) {
+        const notes: TlsAnomaly[] = [];
+        const o = p.payloadOff;
+        const len = (buf[o + 6] << 16) | (buf[o + 7] << 8) | buf[o + 8];
+        const whole = 9 + len <= p.payloadCaptured; // the hello fits in what was captured
+        const body = buf.subarray(o + 9, whole ? o + 9 + len : o + p.payloadCaptured);
+        const rec: TlsRec = {
+          tag, sec: this.ctx.sec, ns: this.ctx.ns, clientIsOrig: dir === 0,
+          client: clientFields(body, !whole, 't', notes), server: null, certChain: [], alert: -1,
+        };
+        this.tlsCut[slot] = rec;
+        this.tries[slot] = 0;
+        this.mode[slot] = M_TLS_CUT;
+        this.inspected++;
+        return;
+      }
       let session: TcpSession | DeferredSession | null = this.tcpSession(p.sport, p.dport, buf, p.payloadOff, p.payloadCaptured, tag);
       if (session === null) {
         const isn = this.synSeq[slot * 2 + dir];
@@ -219,6 +261,10 @@ export class FlowInspector {
       this.quic[slot] = null;
       const r = q.take();
       if (r !== null) this.ctx.out.quic.push(r);
+    } else if (m === M_TLS_CUT) {
+      const r = this.tlsCut[slot]!;
+      this.tlsCut[slot] = null;
+      this.ctx.out.tls.push(r);
     } else if (m === M_SCTP) {
       const h = this.sctp[slot]!;
       this.sctp[slot] = null;
@@ -227,7 +273,8 @@ export class FlowInspector {
   }
 
   private reset(slot: number, tag: number): void {
-    if (this.mode[slot] === M_TCP || this.mode[slot] === M_QUIC || this.mode[slot] === M_SCTP) this.finish(slot);
+    const old = this.mode[slot];
+    if (old === M_TCP || old === M_QUIC || old === M_SCTP || old === M_TLS_CUT) this.finish(slot);
     this.slotTag[slot] = tag;
     this.mode[slot] = M_NEW;
     this.tries[slot] = 0;
