@@ -27,8 +27,13 @@ export const DEFAULT_RANGE_BYTES = 16 * 1024 * 1024;
 
 const NULL_SINK: PacketSink = { packet() { /* scan only */ }, anomaly() { /* scan only */ } };
 
+/**
+ * `eachChunk`: also hand out what a chunk of the stream completed as soon as it arrives (live
+ * capture: a quiet link must not wait for a whole range before its packets are decoded). Ranges
+ * then follow the arrival of the bytes rather than their offsets, which only live capture wants.
+ */
 export async function readRanges(
-  input: CaptureInput, rangeBytes: number, onRange: (r: Range) => Promise<void>, knownSha256?: string,
+  input: CaptureInput, rangeBytes: number, onRange: (r: Range) => Promise<void>, knownSha256?: string, eachChunk = false,
 ): Promise<ReadResult> {
   const src = await openSource(input, knownSha256 === undefined);
   let parser: FormatParser | null = null;
@@ -96,6 +101,7 @@ export async function readRanges(
         }
         break;
       }
+      if (eachChunk && scanned > accBase) await emit(scanned);
     }
   } catch (e) {
     if (e instanceof CaptureError) {

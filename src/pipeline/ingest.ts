@@ -183,6 +183,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   const maxInFlight = pool ? pool.workers * 2 : 1;
   let ranges = 0;
   let lastCheckpoint = Date.now();
+  let checkpointedPackets = -1;
   let flowRows = 0; // flow rows handed to the sink (the merger may still hold ended flows)
   const checkpoint = async (live: LiveIngest): Promise<void> => {
     // Ended flows reach the DB at each checkpoint even when traffic is light.
@@ -199,6 +200,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
       snaplen: f.snaplen, status: 'running', error: null, errorOffset: null, isb: f.isb, flows: flowRows, toolVersion: VERSION,
     }, totals.anomalies(extraAnomalies.concat(inspectAnomalies())), totals.l2Records());
     lastCheckpoint = Date.now();
+    checkpointedPackets = totals.packets;
     live.onCheckpoint?.(totals.packets, flowRows);
   };
 
@@ -221,7 +223,18 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     if (!collector) return [];
     return [...collector.anomalies].map(([kind, [count, first]]) => ({ kind, count, firstOffset: first }));
   };
-  const absorb = async (r: RangeResult): Promise<void> => {
+  // Live: a quiet link still commits every checkpoint interval. The timer and the ranges take turns
+  // (one chain), so a checkpoint never runs in the middle of a range's writes.
+  let turn: Promise<void> = Promise.resolve();
+  const serial = (fn: () => Promise<void>): Promise<void> => { const t = turn.then(fn); turn = t.catch(() => {}); return t; };
+  let timerError: unknown = null;
+  const liveTimer = opts.live ? setInterval(() => {
+    const live = opts.live!;
+    if (Date.now() - lastCheckpoint < live.checkpointMs || totals.packets === checkpointedPackets) return;
+    serial(() => checkpoint(live)).catch((e: unknown) => { timerError ??= e; });
+  }, Math.min(opts.live.checkpointMs, 1000)) : null;
+  const absorb = (r: RangeResult): Promise<void> => serial(() => absorbRange(r));
+  const absorbRange = async (r: RangeResult): Promise<void> => {
     totals.add(r);
     if (r.error) {
       extraAnomalies.push({ kind: 'range_decode_error', count: 1, firstOffset: r.errorOffset });
@@ -271,7 +284,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     while (inFlight.length >= maxInFlight) await absorb(await inFlight.shift()!);
   };
   const onRange = async (range: Range): Promise<void> => {
-    if (range.index === 0) { held = range; return; }
+    if (range.index === 0 && !opts.live) { held = range; return; }
     if (held) { const h = held; held = null; await dispatch(h); }
     await dispatch(range);
   };
@@ -279,12 +292,15 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   try {
     let result: ReadResult;
     try {
-      result = await readRanges(input, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, knownSha256);
+      result = await readRanges(input, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, knownSha256, opts.live !== undefined);
     } finally {
       // Whatever was handed out is merged, also when the reader stopped on an error.
       if (held) { const h: Range = held; held = null; await absorb(processRange(taskOf(h))); }
       while (inFlight.length > 0) await absorb(await inFlight.shift()!);
+      if (liveTimer) clearInterval(liveTimer);
+      await turn;
     }
+    if (timerError !== null) throw timerError;
     merger.finish(opts.openFlowEndReason);
     await write();
     await flushInspect();
@@ -339,6 +355,8 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
         : { dns: 0, tls: 0, quic: 0, http: 0, bgp: 0, certs: 0 },
     };
   } catch (e) {
+    if (liveTimer) clearInterval(liveTimer);
+    await turn;
     await sink.abortCapture();
     throw e;
   }
