@@ -8,8 +8,7 @@
 import { createSocket } from 'node:dgram';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DuckSink } from '../sink/duckdb.js';
-import { SflowCollector } from '../pipeline/sflow-rows.js';
-import { SflowSequence } from '../wire/sflow.js';
+import { SflowCapture, SflowCollector } from '../pipeline/sflow-rows.js';
 import type { CaptureRecord } from '../sink/records.js';
 import { VERSION } from '../version.js';
 
@@ -26,13 +25,9 @@ export async function runSflow(o: SflowOptions): Promise<number> {
   const sink = await DuckSink.open(o.db);
   const captureId = await sink.beginCapture();
   const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  const seq = new SflowSequence();
-  const agents = new Map<string, { agent: string; sub: number; datagrams: number; lost: number; resets: number }>();
+  const rows = new SflowCapture(captureId);
   let collector = new SflowCollector();
   let datagrams = 0, bytes = 0, flows = 0, counters = 0;
-  const anomalies = new Map<string, [number, number]>();
-  const anomalyRecords = (): { kind: string; count: number; firstOffset: number }[] =>
-    [...anomalies].map(([kind, [count, firstOffset]]) => ({ kind, count, firstOffset }));
   const wall0 = BigInt(Date.now()) * 1000000n, mono0 = process.hrtime.bigint();
   let firstNs: bigint | null = null, lastNs: bigint | null = null;
   const path = `sflow://${o.listen}`;
@@ -48,26 +43,10 @@ export async function runSflow(o: SflowOptions): Promise<number> {
   const takeRows = async (withAgents: boolean): Promise<void> => {
     const r = collector.rows;
     collector = new SflowCollector();
-    const pre = `{"capture_id":${captureId},`;
-    for (let i = 0; i < r.seqs.length; i += 3) {
-      const agent = r.seqs[i] as string, sub = r.seqs[i + 1] as number, s = r.seqs[i + 2] as number;
-      const key = `${agent}/${sub}`;
-      let e = agents.get(key);
-      if (!e) { e = { agent, sub, datagrams: 0, lost: 0, resets: 0 }; agents.set(key, e); }
-      const resets = seq.resets;
-      e.lost += seq.see(agent, sub, s);
-      e.resets += seq.resets - resets;
-      e.datagrams++;
-    }
     flows += r.flows.length; counters += r.counters.length;
-    for (const [kind, count, first] of r.anomalies) {
-      const e = anomalies.get(kind);
-      if (e) e[0] += count; else anomalies.set(kind, [count, first]);
-    }
-    const agentLines = withAgents ? [...agents.values()].map((x) => JSON.stringify({
-      capture_id: captureId, agent: x.agent, sub_agent: x.sub, datagrams: x.datagrams, lost_datagrams: x.lost, sequence_resets: x.resets,
-    })) : [];
-    await sink.appendSflow(captureId, r.flows.map((l) => pre + l.slice(1)), r.counters.map((l) => pre + l.slice(1)), agentLines);
+    rows.add(r);
+    const t = rows.take(withAgents);
+    await sink.appendSflow(captureId, t.flows, t.counters, t.agents);
   };
 
   sock.on('message', (msg: Buffer) => {
@@ -91,7 +70,7 @@ export async function runSflow(o: SflowOptions): Promise<number> {
     busy = busy.then(async () => {
       if (stopping) return;
       await takeRows(false);
-      await sink.checkpointCapture(captureId, record('running'), anomalyRecords(), []);
+      await sink.checkpointCapture(captureId, record('running'), rows.anomalyRecords(), []);
     });
   };
   const timer = setInterval(checkpoint, o.checkpoint * 1000);
@@ -109,11 +88,9 @@ export async function runSflow(o: SflowOptions): Promise<number> {
   await new Promise<void>((r) => sock.close(() => r()));
   await busy;
   await takeRows(true);
-  await sink.finishCapture(captureId, record('complete'), anomalyRecords(), [], {});
+  await sink.finishCapture(captureId, record('complete'), rows.anomalyRecords(), [], {});
   sink.close();
-  let lost = 0;
-  for (const a of agents.values()) lost += a.lost;
-  if (!o.quiet) process.stderr.write(`onpath sflow: ${datagrams} datagrams, ${flows} flow samples, ${counters} counter samples, ${agents.size} agents, ${lost} datagrams lost\n`);
+  if (!o.quiet) process.stderr.write(`onpath sflow: ${datagrams} datagrams, ${flows} flow samples, ${counters} counter samples, ${rows.agentCount} agents, ${rows.lost} datagrams lost\n`);
   return 0;
 }
 

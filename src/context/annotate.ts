@@ -5,7 +5,7 @@
  * lookups are cheap; the cost is reading the prefixes and writing the rows.
  */
 import type { DuckSink } from '../sink/duckdb.js';
-import { Lpm4, Lpm6, lookupAddrWords } from './lpm.js';
+import { Lpm4, Lpm6, lookupAddrWords, parseIpv4 } from './lpm.js';
 import { parseAddr } from '../sink/addr.js';
 import { contextColumns } from './schema.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -62,12 +62,9 @@ async function annotateIn(sink: DuckSink, full: boolean, t0: number): Promise<An
     const slash = text.lastIndexOf('/', t1);
     const id = names.length;
     if (family === 4) {
-      let ip = 0, octet = 0;
-      for (let i = at; i < slash; i++) {
-        const c = text.charCodeAt(i);
-        if (c === 46) { ip = ip * 256 + octet; octet = 0; } else octet = octet * 10 + c - 48;
-      }
-      v4.insert(ip * 256 + octet, length, id);
+      const ip = parseIpv4(text.slice(at, slash));
+      if (ip < 0) { at = nl + 1; continue; }
+      v4.insert(ip, length, id);
     } else {
       const a = parseAddr(text.slice(at, slash));
       if (a === null) { at = nl + 1; continue; }

@@ -150,9 +150,10 @@ export function prefixText(family: 4 | 6, words: ArrayLike<number>, len: number)
 
 export async function loadPfx2as(sink: DuckSink, path: string, replace: boolean): Promise<LoadSummary> {
   return loadSource(sink, 'pfx2as', path, replace, async (w) => {
-    let v4 = 0, v6 = 0;
+    let v4 = 0, v6 = 0, lastLine = 0;
     const read = readPfx2as(path, (e) => {
       if (e.family === 4) v4++; else v6++;
+      lastLine = e.line;
       const asns: number[] = [];
       for (const set of e.origins) for (const a of set) if (!asns.includes(a)) asns.push(a);
       w.row('prefixes', {
@@ -167,7 +168,10 @@ export async function loadPfx2as(sink: DuckSink, path: string, replace: boolean)
       // A stream that breaks (a gzip file cut short): the lines read before are kept, as for MRT.
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw e;
-      return { version: null, error: `${path}: ${(e as Error).message} after ${v4 + v6} prefixes`, detail: `pfx2as, cut short: ${v4} IPv4 and ${v6} IPv6 prefixes` };
+      return {
+        version: null, error: `${path}: after line ${lastLine}: ${(e as Error).message} (the ${v4 + v6} prefixes before it are kept)`,
+        detail: `pfx2as, cut short: ${v4} IPv4 and ${v6} IPv6 prefixes`,
+      };
     }
     for (const a of s.anomalies) w.anomaly(`pfx2as_${a.kind.replaceAll('-', '_')}`, `line ${a.line}`, a.text);
     if (s.anomalyCount > s.anomalies.length) w.anomaly('pfx2as_more_anomalies', '', `${s.anomalyCount - s.anomalies.length} more not listed`);

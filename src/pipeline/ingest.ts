@@ -11,7 +11,8 @@ import { DEFAULT_RANGE_BYTES, readRanges, type Range } from '../io/range-reader.
 import { batchesOf, processRange, type RangeResult } from './range-task.js';
 import { FlowMerger } from './merge.js';
 import { InspectCollector } from './inspect-collector.js';
-import { SflowSequence, SFLOW_PORT } from '../wire/sflow.js';
+import { SFLOW_PORT } from '../wire/sflow.js';
+import { SflowCapture } from './sflow-rows.js';
 import type { BindingRecord } from '../wire/bindings.js';
 import { nsText } from '../inspect/row-json.js';
 import type { DecodePool } from './pool.js';
@@ -159,19 +160,6 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     merger.onFlip = (root) => collector.flip(root);
   }
   let certsWritten = 0;
-  // sFlow: rows gathered per capture, the datagram sequence followed per agent across ranges.
-  const sflowSeq = new SflowSequence();
-  const sflowAgents = new Map<string, { agent: string; sub: number; datagrams: number; lost: number; resets: number }>();
-  let sflowFlows: string[] = [], sflowCounters: string[] = [];
-  let sflowSamples = 0;
-  const flushSflow = async (agents: boolean): Promise<void> => {
-    const a = agents ? [...sflowAgents.values()].map((x) => JSON.stringify({
-      capture_id: captureId, agent: x.agent, sub_agent: x.sub, datagrams: x.datagrams, lost_datagrams: x.lost, sequence_resets: x.resets,
-    })) : [];
-    if (sflowFlows.length + sflowCounters.length + a.length === 0) return;
-    await sink.appendSflow(captureId, sflowFlows, sflowCounters, a);
-    sflowFlows = []; sflowCounters = [];
-  };
   /** Inspection rows waiting for the sink are appended once this many have gathered. */
   const INSPECT_FLUSH_ROWS = 8192;
   const flushInspect = async (): Promise<void> => {
@@ -179,6 +167,13 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   };
   const extraAnomalies: AnomalyRecord[] = [];
   const captureId = await sink.beginCapture();
+  // sFlow: rows gathered per capture, the datagram sequence followed per agent across ranges.
+  const sflow = new SflowCapture(captureId);
+  const flushSflow = async (agents: boolean): Promise<void> => {
+    if (sflow.pending === 0 && !agents) return;
+    const t = sflow.take(agents);
+    if (t.flows.length + t.counters.length + t.agents.length > 0) await sink.appendSflow(captureId, t.flows, t.counters, t.agents);
+  };
   const inFlight: Promise<RangeResult>[] = [];
   const maxInFlight = pool ? pool.workers * 2 : 1;
   let ranges = 0;
@@ -220,8 +215,9 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     }
   };
   const inspectAnomalies = (): AnomalyRecord[] => {
-    if (!collector) return [];
-    return [...collector.anomalies].map(([kind, [count, first]]) => ({ kind, count, firstOffset: first }));
+    const own = sflow.anomalyRecords();
+    if (!collector) return own;
+    return [...collector.anomalies].map(([kind, [count, first]]) => ({ kind, count, firstOffset: first })).concat(own);
   };
   // Live: a quiet link still commits every checkpoint interval. The timer and the ranges take turns
   // (one chain), so a checkpoint never runs in the middle of a range's writes.
@@ -242,27 +238,8 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     }
     if (collector && r.inspect) collector.add(r.inspect);
     if (r.sflow) {
-      const pre = `{"capture_id":${captureId},`;
-      for (const l of r.sflow.flows) sflowFlows.push(pre + l.slice(1));
-      for (const l of r.sflow.counters) sflowCounters.push(pre + l.slice(1));
-      sflowSamples += r.sflow.flows.length + r.sflow.counters.length;
-      const s = r.sflow.seqs;
-      for (let i = 0; i < s.length; i += 3) {
-        const agent = s[i] as string, sub = s[i + 1] as number, seq = s[i + 2] as number;
-        const key = `${agent}/${sub}`;
-        let e = sflowAgents.get(key);
-        if (!e) { e = { agent, sub, datagrams: 0, lost: 0, resets: 0 }; sflowAgents.set(key, e); }
-        const resets = sflowSeq.resets;
-        e.lost += sflowSeq.see(agent, sub, seq);
-        e.resets += sflowSeq.resets - resets;
-        e.datagrams++;
-      }
-      for (const [kind, count, first] of r.sflow.anomalies) {
-        const e = extraAnomalies.find((x) => x.kind === kind);
-        if (e) { e.count += count; if (first >= 0 && (e.firstOffset < 0 || first < e.firstOffset)) e.firstOffset = first; }
-        else extraAnomalies.push({ kind, count, firstOffset: first });
-      }
-      if (sflowFlows.length + sflowCounters.length >= INSPECT_FLUSH_ROWS) await flushSflow(false);
+      sflow.add(r.sflow);
+      if (sflow.pending >= INSPECT_FLUSH_ROWS) await flushSflow(false);
     }
     const t = performance.now();
     const parts = batchesOf(r);

@@ -4,7 +4,7 @@
  * writer adds it), and the (agent, sub-agent, sequence) of every datagram in order, for the loss
  * count per agent, which only the writer can make across ranges.
  */
-import { SflowDecoder, type SflowCounterSample, type SflowDatagram, type SflowFlowSample, type SflowSink } from '../wire/sflow.js';
+import { SflowDecoder, SflowSequence, type SflowCounterSample, type SflowDatagram, type SflowFlowSample, type SflowSink } from '../wire/sflow.js';
 import { nsText } from '../inspect/row-json.js';
 
 export interface SflowRows {
@@ -71,5 +71,68 @@ export class SflowCollector implements SflowSink {
     const i = this.anomalyIndex.get(kind);
     if (i === undefined) { this.anomalyIndex.set(kind, this.rows.anomalies.length); this.rows.anomalies.push([kind, 1, this.offset]); }
     else this.rows.anomalies[i][1]++;
+  }
+}
+
+/**
+ * What a writer makes of the rows of successive ranges (or collector batches) of one capture: the
+ * lines with capture_id, the datagram sequence followed per agent in order (losses, resets), and
+ * the anomalies summed by kind. Shared by `ingest` and `onpath sflow`.
+ */
+export class SflowCapture {
+  flows: string[] = [];
+  counters: string[] = [];
+  samples = 0;
+  readonly anomalies = new Map<string, [number, number]>();
+  private readonly seq = new SflowSequence();
+  private readonly agents = new Map<string, { agent: string; sub: number; datagrams: number; lost: number; resets: number }>();
+  private readonly prefix: string;
+
+  constructor(readonly captureId: number) {
+    this.prefix = `{"capture_id":${captureId},`;
+  }
+
+  add(r: SflowRows): void {
+    for (const l of r.flows) this.flows.push(this.prefix + l.slice(1));
+    for (const l of r.counters) this.counters.push(this.prefix + l.slice(1));
+    this.samples += r.flows.length + r.counters.length;
+    const s = r.seqs;
+    for (let i = 0; i < s.length; i += 3) {
+      const agent = s[i] as string, sub = s[i + 1] as number;
+      const key = `${agent}/${sub}`;
+      let e = this.agents.get(key);
+      if (!e) { e = { agent, sub, datagrams: 0, lost: 0, resets: 0 }; this.agents.set(key, e); }
+      const resets = this.seq.resets;
+      e.lost += this.seq.see(agent, sub, s[i + 2] as number);
+      e.resets += this.seq.resets - resets;
+      e.datagrams++;
+    }
+    for (const [kind, count, first] of r.anomalies) {
+      const e = this.anomalies.get(kind);
+      if (e === undefined) this.anomalies.set(kind, [count, first]);
+      else { e[0] += count; if (first >= 0 && (e[1] < 0 || first < e[1])) e[1] = first; }
+    }
+  }
+
+  /** Lines waiting to be written. */
+  get pending(): number { return this.flows.length + this.counters.length; }
+
+  /** Takes the waiting lines (and, with `agents`, the per-agent rows as they stand). */
+  take(agents: boolean): { flows: string[]; counters: string[]; agents: string[] } {
+    const out = {
+      flows: this.flows, counters: this.counters,
+      agents: agents ? [...this.agents.values()].map((x) => JSON.stringify({
+        capture_id: this.captureId, agent: x.agent, sub_agent: x.sub, datagrams: x.datagrams, lost_datagrams: x.lost, sequence_resets: x.resets,
+      })) : [],
+    };
+    this.flows = []; this.counters = [];
+    return out;
+  }
+
+  get agentCount(): number { return this.agents.size; }
+  get lost(): number { let n = 0; for (const a of this.agents.values()) n += a.lost; return n; }
+
+  anomalyRecords(): { kind: string; count: number; firstOffset: number }[] {
+    return [...this.anomalies].map(([kind, [count, firstOffset]]) => ({ kind, count, firstOffset }));
   }
 }

@@ -3,10 +3,8 @@
  * an address is 4 big-endian u32 words, IPv4 stored IPv4-mapped ([0, 0, 0xffff, v4]).
  */
 
-const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-export { ipv4Text, isV4Mapped, ipv6Text } from '../wire/addr-text.js';
-import { ipv4Text, ipv6Text, isV4Mapped } from '../wire/addr-text.js';
+export { ipv4Text, isV4Mapped, ipv6Text, macText } from '../wire/addr-text.js';
+import { HEX2, ipv4Text, ipv6Text, isV4Mapped } from '../wire/addr-text.js';
 
 /** Canonical text: dotted quad when `ipVersion` is 4, RFC 5952 otherwise. */
 export function addrText(words: Uint32Array, off: number, ipVersion: number): string {
@@ -29,15 +27,6 @@ export function addrBytes(words: Uint32Array, off: number): Uint8Array {
     out[4 * k + 3] = w & 0xff;
   }
   return out;
-}
-
-/** 'aa:bb:cc:dd:ee:ff' of a 48-bit MAC held in a double; null for NaN. */
-export function macText(mac: number): string | null {
-  if (Number.isNaN(mac)) return null;
-  const hi = Math.floor(mac / 0x100000000);
-  const lo = mac - hi * 0x100000000;
-  return `${HEX2[(hi >>> 8) & 0xff]}:${HEX2[hi & 0xff]}:${HEX2[lo >>> 24]}:${HEX2[(lo >>> 16) & 0xff]}:`
-    + `${HEX2[(lo >>> 8) & 0xff]}:${HEX2[lo & 0xff]}`;
 }
 
 /** Lowercase hex of bytes. */

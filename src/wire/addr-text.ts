@@ -3,6 +3,18 @@
  * columns) and the inspectors (DNS answers): made at the edge, never in the packet loop.
  */
 
+/** Two lowercase hex digits per byte value. */
+export const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** 'aa:bb:cc:dd:ee:ff' of a 48-bit MAC held in a double (as Decoded and FlowBatch keep it); null for NaN. */
+export function macText(mac: number): string | null {
+  if (Number.isNaN(mac)) return null;
+  const hi = Math.floor(mac / 0x100000000);
+  const lo = mac - hi * 0x100000000;
+  return `${HEX2[(hi >>> 8) & 0xff]}:${HEX2[hi & 0xff]}:${HEX2[lo >>> 24]}:${HEX2[(lo >>> 16) & 0xff]}:`
+    + `${HEX2[(lo >>> 8) & 0xff]}:${HEX2[lo & 0xff]}`;
+}
+
 /** Dotted quad of one u32 word. */
 export function ipv4Text(w: number): string {
   return `${w >>> 24}.${(w >>> 16) & 0xff}.${(w >>> 8) & 0xff}.${w & 0xff}`;

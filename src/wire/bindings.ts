@@ -5,8 +5,7 @@
  * frame's source MAC). At an exchange point they map peering-LAN addresses, hence members, to
  * router MACs. ARP and ND are rare next to IP traffic; a binding seen again only updates counters.
  */
-import { macText } from '../sink/addr.js';
-import { ipv4Text, ipv6Text } from './addr-text.js';
+import { ipv4Text, ipv6Text, macText } from './addr-text.js';
 
 export interface BindingRecord { kind: 'arp' | 'nd'; addr: string; mac: string; firstSec: number; firstNs: number; lastSec: number; lastNs: number; packets: number }
 

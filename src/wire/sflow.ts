@@ -14,7 +14,7 @@
  * packets.
  */
 import { ANOMALY_NAMES, AnomalyCounters } from './anomaly.js';
-import { ipv4Text, ipv6Text, isV4Mapped } from './addr-text.js';
+import { ipv4Text, ipv6Text, isV4Mapped, macText } from './addr-text.js';
 import { decodeLink, LINKTYPE } from './link.js';
 import { Decoded } from './packet.js';
 
@@ -267,16 +267,6 @@ const EXT_SWITCH_LEN = 4 * U32;
 const GENERIC_IF_LEN = 88;
 const ETHERNET_LEN = 13 * U32;
 
-const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** 'aa:bb:cc:dd:ee:ff' of a 48-bit MAC held in a double (as Decoded keeps it); null for NaN. */
-function macText(mac: number): string | null {
-  if (Number.isNaN(mac)) return null;
-  const hi = Math.floor(mac / 0x100000000);
-  const lo = mac - hi * 0x100000000;
-  return `${HEX2[(hi >>> 8) & 0xff]}:${HEX2[hi & 0xff]}:${HEX2[lo >>> 24]}:${HEX2[(lo >>> 16) & 0xff]}:`
-    + `${HEX2[(lo >>> 8) & 0xff]}:${HEX2[lo & 0xff]}`;
-}
 
 function u64(dv: DataView, off: number): bigint {
   return dv.getBigUint64(off);

@@ -18,6 +18,7 @@ import { reportText } from '../../src/cli/report.js';
 import type { DuckSink } from '../../src/sink/duckdb.js';
 import { corpusPath } from '../helpers/corpus.js';
 import { DuckSink as Sink } from '../../src/sink/duckdb.js';
+import { SflowCapture } from '../../src/pipeline/sflow-rows.js';
 
 const CLI = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
 const IXP = new URL('../../../shared/ixp/', import.meta.url).pathname;
@@ -113,6 +114,19 @@ describe('BGP sessions in a real capture (tcpdump bgp-4byte-asn) against tshark'
 });
 
 describe('sFlow', () => {
+  it('lost datagrams are counted per agent across batches (ranges), restarts are not losses', () => {
+    const cap = new SflowCapture(7);
+    const rows = (seqs: (string | number)[]) => ({ flows: [], counters: [], seqs, anomalies: [] as [string, number, number][] });
+    cap.add(rows(['10.0.0.1', 0, 100, '10.0.0.1', 0, 101, '10.0.0.2', 0, 5]));
+    cap.add(rows(['10.0.0.1', 0, 104, '10.0.0.2', 0, 6, '10.0.0.2', 0, 1])); // .1 lost 102-103; .2 restarted
+    const agents = cap.take(true).agents.map((l) => JSON.parse(l));
+    expect(agents).toEqual([
+      { capture_id: 7, agent: '10.0.0.1', sub_agent: 0, datagrams: 3, lost_datagrams: 2, sequence_resets: 0 },
+      { capture_id: 7, agent: '10.0.0.2', sub_agent: 0, datagrams: 3, lost_datagrams: 0, sequence_resets: 1 },
+    ]);
+    expect(cap.lost).toBe(2);
+  });
+
   it('datagrams inside a capture: samples, scaled counts and the inner 5-tuple', async () => {
     const { sink } = await ingestAll([join(IXP, 'akvorado-sflow-1140.pcap'), join(IXP, 'tcpdump-sflow-multiple-counter-30-pdus.pcap')]);
     try {
