@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { generateBuffer } from '../src/gen/ixp-mix.js';
 import { DuckSink } from '../src/sink/duckdb.js';
@@ -30,8 +31,8 @@ function baseRecords(): Rec[] {
 }
 
 const A = '203.0.113.10', B = '203.0.113.20';
-function tcpPkt(fromA: boolean, flags: number, seq: number, ack: number, len: number): Uint8Array {
-  const t = tcp({ sport: fromA ? 40000 : 443, dport: fromA ? 443 : 40000, flags, seq, ack }, new Uint8Array(len));
+function tcpPkt(fromA: boolean, flags: number, seq: number, ack: number, len: number, port = 40000): Uint8Array {
+  const t = tcp({ sport: fromA ? port : 443, dport: fromA ? 443 : port, flags, seq, ack }, new Uint8Array(len));
   return ether(ETHERTYPE.IPV4, ipv4({ src: fromA ? A : B, dst: fromA ? B : A, proto: IPPROTO.TCP }, t));
 }
 function udpPkt(fromA: boolean): Uint8Array {
@@ -53,25 +54,35 @@ function specialRecords(): Rec[] {
   at(195, tcpPkt(true, TCPF.FIN | TCPF.ACK, a, b, 0)); a++;
   at(195.01, tcpPkt(false, TCPF.FIN | TCPF.ACK, b, a, 0)); b++;
   at(195.02, tcpPkt(true, TCPF.ACK, a, b, 0));
+  // A handshake split at 25 s (where the rotated files below are cut): SYN before, SYN-ACK and ACK after.
+  at(24.99, tcpPkt(true, TCPF.SYN, 7000, 0, 0, 40001));
+  at(25.01, tcpPkt(false, TCPF.SYN | TCPF.ACK, 9000, 7001, 0, 40001));
+  at(25.02, tcpPkt(true, TCPF.ACK, 7001, 9001, 0, 40001));
+  at(25.5, tcpPkt(true, TCPF.ACK | TCPF.PSH, 7001, 9001, 100, 40001));
   // UDP: both ways every second for 30 s, silent 90 s (past the 60 s timeout), again 30 s.
   for (let t = 10; t < 40; t++) { at(t + 0.3, udpPkt(true)); at(t + 0.31, udpPkt(false)); }
   for (let t = 130; t < 160; t++) { at(t + 0.3, udpPkt(true)); at(t + 0.31, udpPkt(false)); }
   return out;
 }
 
+const allRecords = [...baseRecords(), ...specialRecords()].sort((x, y) => x.sec - y.sec || x.us - y.us);
+
+function pcapOf(recs: Rec[]): Uint8Array {
+  return cat(pcapHeader({ linktype: 1, snaplen: 128 }), ...recs.map((r) => pcapRecord({ sec: r.sec, frac: r.us, data: r.data, orig: r.orig })));
+}
+
 function buildCapture(): string {
-  const recs = [...baseRecords(), ...specialRecords()].sort((x, y) => x.sec - y.sec || x.us - y.us);
   const path = join(dir, 'mix.pcap');
-  writeFileSync(path, cat(pcapHeader({ linktype: 1, snaplen: 128 }), ...recs.map((r) => pcapRecord({ sec: r.sec, frac: r.us, data: r.data, orig: r.orig }))));
+  writeFileSync(path, pcapOf(allRecords));
   return path;
 }
 
 const capture = buildCapture();
 const FLOWS = `SELECT * EXCLUDE (flow_id, capture_id) FROM flows ORDER BY ALL`;
 
-async function flowsOf(db: string): Promise<Record<string, unknown>[]> {
+async function flowsOf(db: string, sql = FLOWS): Promise<Record<string, unknown>[]> {
   const sink = await DuckSink.open(db);
-  try { return await rows(sink, FLOWS); } finally { sink.close(); }
+  try { return await rows(sink, sql); } finally { sink.close(); }
 }
 
 describe('parallel ingest: deterministic for any worker count', () => {
@@ -147,6 +158,158 @@ describe('parallel ingest: deterministic for any worker count', () => {
       }
     } finally {
       await pool.close();
+    }
+  });
+});
+
+/**
+ * A fragmented datagram whose fragments fall on both sides of a range boundary: the later range
+ * finds its ports in the previous range's tail (the lookback), as a single pass would.
+ */
+describe('fragments across a range boundary', () => {
+  it('belong to their datagram\'s flow, as in one range', async () => {
+    const recs: Uint8Array[] = [];
+    let off = 24, t = 0;
+    const rec = (data: Uint8Array) => { recs.push(pcapRecord({ sec: START + Math.floor(t), frac: Math.round((t % 1) * 1e6), data, orig: data.length })); off += 16 + data.length; t += 0.001; };
+    // Fillers (one UDP flow) until the first fragment ends just before the 64 KiB boundary.
+    const filler = ether(ETHERTYPE.IPV4, ipv4({ src: '198.51.100.7', dst: '198.51.100.8', proto: IPPROTO.UDP }, udp(7, 9, new Uint8Array(200))));
+    const body = new Uint8Array(8 + 2400).fill(0x5a);
+    body.set(udp(33333, 4444, new Uint8Array(2400)).subarray(0, 8));
+    const frag = (at: number, len: number, mf: boolean) => ether(ETHERTYPE.IPV4,
+      ipv4({ src: '198.51.100.1', dst: '198.51.100.2', proto: IPPROTO.UDP, id: 0x4242, mf, fragOffset: at, totalLen: 20 + len }, body.subarray(at, at + len)));
+    const f1 = frag(0, 1208, true), f2 = frag(1208, 1200, true), f3 = frag(2408, 0, false);
+    while (off + 16 + filler.length + 16 + f1.length < 65536) rec(filler);
+    rec(f1);
+    expect(off).toBeLessThan(65536);
+    rec(filler); rec(f2); rec(filler); rec(f3);
+    expect(off - (16 + f3.length)).toBeGreaterThan(65536);
+    const path = join(dir, 'frag-boundary.pcap');
+    writeFileSync(path, cat(pcapHeader({ linktype: 1, snaplen: 65535 }), ...recs));
+    const q = `SELECT proto, orig_addr, orig_port, resp_port, orig_pkts, fragments, orig_wire_bytes FROM flows WHERE orig_addr = '198.51.100.1'`;
+    const out: Record<string, unknown>[][] = [];
+    for (const kb of ['64', '4096']) {
+      const db = join(dir, `frag-${kb}.duckdb`);
+      const r = onpath(['ingest', '-q', '--workers', '2', '--range-kb', kb, '--db', db, path]);
+      expect(r.status, r.stderr).toBe(0);
+      out.push(await flowsOf(db, q));
+      expect(await flowsOf(db, `SELECT count(*)::INT AS n FROM anomalies WHERE kind = 'fragment_without_first'`)).toEqual([{ n: 0 }]);
+    }
+    expect(out[0]).toEqual([{ proto: 17, orig_addr: '198.51.100.1', orig_port: 33333, resp_port: 4444, orig_pkts: 3, fragments: 3,
+      orig_wire_bytes: 3 * 34 + 1208 + 1200 }]);
+    expect(out[1]).toEqual(out[0]);
+  });
+});
+
+/**
+ * The same capture rotated into three files (cut at 25 s, while the UDP flow is active, and at
+ * 100 s, inside its 90 s silence; the middle file gzipped): as one stream (the default) the flows
+ * equal the single file's; with --no-carry each file is its own capture and flows end at the cuts.
+ */
+describe('many files: one capture stream, or --no-carry', () => {
+  const cutA = START + 25, cutB = START + 100;
+  const parts = [
+    allRecords.filter((r) => r.sec < cutA),
+    allRecords.filter((r) => r.sec >= cutA && r.sec < cutB),
+    allRecords.filter((r) => r.sec >= cutB),
+  ];
+  const bytes = parts.map(pcapOf);
+  const files = [join(dir, 'rot-0.pcap'), join(dir, 'rot-1.pcap.gz'), join(dir, 'rot-2.pcap')];
+  writeFileSync(files[0]!, bytes[0]!);
+  writeFileSync(files[1]!, gzipSync(bytes[1]!));
+  writeFileSync(files[2]!, bytes[2]!);
+  const single = join(dir, 'single.duckdb');
+  beforeAll(() => {
+    const r = onpath(['ingest', '-q', '--workers', '0', '--range-kb', '64', '--db', single, capture]);
+    expect(r.status, r.stderr).toBe(0);
+  });
+  // Per 5-tuple in either direction (a flow cut at a file's end may start the next file from its responder).
+  const perKey = `SELECT proto, list_sort([orig_addr || '/' || orig_port, resp_addr || '/' || resp_port]) AS k,
+    sum(orig_pkts + resp_pkts)::BIGINT AS p, sum(orig_wire_bytes + resp_wire_bytes)::BIGINT AS b FROM flows GROUP BY ALL ORDER BY ALL`;
+
+  for (const workers of [0, 3]) {
+    it(`carries flows across files like one file (--workers ${workers})`, async () => {
+      const db = join(dir, `carry${workers}.duckdb`);
+      const r = onpath(['ingest', '--no-summary', '--workers', String(workers), '--range-kb', '64', '--db', db, ...files]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/rot-0\.pcap \.\. .*rot-2\.pcap \(3 files\): complete, capture 1, pcap,pcap\+gzip, 30\.3 k packets/);
+      // Every column equal, history's content-gap letters aside: 'G'/'g' need the TCP reassembler's
+      // state, which a range starts without, so they depend on where range boundaries fall (the
+      // files move them; the worker count never does).
+      const noGaps = `SELECT * EXCLUDE (flow_id, capture_id) REPLACE (regexp_replace(history, '[Gg]', '', 'g') AS history) FROM flows ORDER BY ALL`;
+      expect(await flowsOf(db, noGaps)).toEqual(await flowsOf(single, noGaps));
+      // The handshake split across the first cut keeps both of its times.
+      expect(await flowsOf(db, `SELECT history, syn_synack_us, synack_ack_us FROM flows WHERE orig_port = 40001`))
+        .toEqual([{ history: 'ShAD', syn_synack_us: 20000, synack_ack_us: 10000 }]);
+      const sink = await DuckSink.open(db);
+      try {
+        const f = await rows(sink, `SELECT file_index, path, format, stream_offset, packets, status FROM capture_files ORDER BY file_index`);
+        expect(f).toEqual([
+          { file_index: 0, path: files[0], format: 'pcap', stream_offset: 0, packets: parts[0]!.length, status: 'complete' },
+          { file_index: 1, path: files[1], format: 'pcap+gzip', stream_offset: bytes[0]!.length, packets: parts[1]!.length, status: 'complete' },
+          { file_index: 2, path: files[2], format: 'pcap', stream_offset: bytes[0]!.length + bytes[1]!.length, packets: parts[2]!.length, status: 'complete' },
+        ]);
+        const [cap] = await rows(sink, `SELECT count(*) OVER () AS n, path, packets, status FROM captures`);
+        expect(cap).toEqual({ n: 1, path: `${files[0]} .. ${files[2]} (3 files)`, packets: allRecords.length, status: 'complete' });
+      } finally {
+        sink.close();
+      }
+      // The same stream again is the same capture: skipped, nothing duplicated.
+      const again = onpath(['ingest', '--no-summary', '--db', db, ...files]);
+      expect(again.status).toBe(0);
+      expect(again.stdout).toMatch(/already ingested as capture 1/);
+      expect((await flowsOf(db)).length).toBe((await flowsOf(single)).length);
+    });
+  }
+
+  it('--no-carry: three captures; flows end at each file, per-key totals unchanged', async () => {
+    const db = join(dir, 'nocarry.duckdb');
+    const r = onpath(['ingest', '--no-summary', '--no-carry', '--workers', '2', '--range-kb', '64', '--db', db, ...files]);
+    expect(r.status, r.stderr).toBe(0);
+    const sink = await DuckSink.open(db);
+    const one = await DuckSink.open(single);
+    try {
+      expect((await rows(sink, `SELECT capture_id, packets FROM captures ORDER BY 1`)).map((c) => c.packets)).toEqual(parts.map((p) => p.length));
+      expect(await rows(sink, perKey)).toEqual(await rows(one, perKey));
+      // The TCP connection spans all three files: three flows, the first two cut by the file's end.
+      const t = await rows(sink, `SELECT capture_id, orig_pkts + resp_pkts AS p, end_reason FROM flows
+        WHERE proto = 6 AND orig_port = 40000 AND orig_addr = '${A}' ORDER BY first_ts`);
+      expect(t.map((x) => x.end_reason)).toEqual(['end_of_capture', 'end_of_capture', 'fin']);
+      expect(t.reduce((n, x) => n + Number(x.p), 0)).toBe(196);
+      // The UDP flow active at the 25 s cut is two flows here, one flow (then an idle end) when carried.
+      const u = await rows(sink, `SELECT capture_id, orig_pkts FROM flows WHERE proto = 17 AND orig_port = 5000 AND orig_addr = '${A}' ORDER BY first_ts`);
+      expect(u).toEqual([{ capture_id: 1, orig_pkts: 15 }, { capture_id: 2, orig_pkts: 15 }, { capture_id: 3, orig_pkts: 30 }]);
+      const carried = await DuckSink.open(join(dir, 'carry0.duckdb'));
+      try {
+        const c = await rows(carried, `SELECT orig_pkts, end_reason FROM flows WHERE proto = 17 AND orig_port = 5000 AND orig_addr = '${A}' ORDER BY first_ts`);
+        expect(c).toEqual([{ orig_pkts: 30, end_reason: 'idle' }, { orig_pkts: 30, end_reason: 'end_of_capture' }]);
+      } finally {
+        carried.close();
+      }
+    } finally {
+      sink.close();
+      one.close();
+    }
+  });
+
+  it('a bad file in the stream is named with its own offset; the others still form the stream', async () => {
+    const cut = join(dir, 'rot-1-cut.pcap');
+    writeFileSync(cut, bytes[1]!.subarray(0, bytes[1]!.length - 7));
+    const db = join(dir, 'carry-bad.duckdb');
+    const r = onpath(['ingest', '--no-summary', '--db', db, files[0]!, join(dir, 'missing.pcap'), cut, files[2]!]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/missing\.pcap: cannot read: ENOENT/);
+    expect(r.stderr).toMatch(new RegExp(`rot-1-cut\\.pcap: at byte \\d+: record cut short: \\d+ trailing bytes`));
+    const sink = await DuckSink.open(db);
+    try {
+      const f = await rows(sink, `SELECT path, status, packets FROM capture_files ORDER BY file_index`);
+      expect(f.map((x) => x.status)).toEqual(['complete', 'truncated', 'complete']);
+      expect(f[1]!.packets).toBe(parts[1]!.length - 1);
+      const [cap] = await rows(sink, `SELECT status, error, packets FROM captures`);
+      expect(cap!.status).toBe('truncated');
+      expect(String(cap!.error)).toMatch(/^.*rot-1-cut\.pcap: record cut short/);
+      expect(cap!.packets).toBe(allRecords.length - 1);
+    } finally {
+      sink.close();
     }
   });
 });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { closeSync, openSync, statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DuckSink } from '../sink/duckdb.js';
 import { DEFAULT_FLOW_OPTIONS, type FlowOptions } from '../flow/options.js';
@@ -38,7 +39,7 @@ function secondsArg(v: string): number {
 interface IngestCliOptions {
   db: string; splt: number; tcpTimeout: number; udpTimeout: number; icmpTimeout: number; activeTimeout: number;
   maxFlows: number; replace: boolean; quiet: boolean; summary: boolean; workers: number; rangeKb: number;
-  inspect: boolean; sflow: boolean; sflowPort: number;
+  inspect: boolean; sflow: boolean; sflowPort: number; carry: boolean;
 }
 
 function describe(s: IngestSummary): string {
@@ -52,6 +53,18 @@ function describe(s: IngestSummary): string {
   return `${head}${seen}; ${tail}`;
 }
 
+/** Why a capture path cannot be read ('-' and readable files: null). */
+function unreadable(path: string): string | null {
+  if (path === '-') return null;
+  try {
+    if (statSync(path).isDirectory()) return 'is a directory';
+    closeSync(openSync(path, 'r'));
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number> {
   const flow: FlowOptions = {
     ...DEFAULT_FLOW_OPTIONS,
@@ -62,15 +75,25 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
     process.stderr.write('onpath: stdin (-) can be given only once\n');
     return EXIT_USAGE;
   }
+  let exit = 0;
+  // A stream of several files is one capture: a file that cannot be opened is named and left out
+  // before it starts (the others still form the stream).
+  const readable = inputs.filter((p) => {
+    const why = unreadable(p);
+    if (why !== null) { process.stderr.write(`onpath: ${p}: cannot read: ${why}\n`); exit = EXIT_BAD_INPUT; }
+    return why === null;
+  });
+  if (readable.length === 0) return exit;
+  const groups: string[][] = o.carry ? [readable] : readable.map((p) => [p]);
   const sink = await DuckSink.open(o.db);
   const pool = o.workers > 0 ? new DecodePool(o.workers) : null;
-  let exit = 0;
   try {
-    for (const path of inputs) {
+    for (const group of groups) {
+      const path = group.length === 1 ? group[0]! : `${group[0]} .. ${group[group.length - 1]}`;
       const progress = new ProgressLine(!o.quiet && process.stderr.isTTY === true);
       let s: IngestSummary;
       try {
-        s = await ingestCapture(path, sink, { flow, replace: o.replace, pool, rangeBytes: o.rangeKb * 1024, inspect: o.inspect, sflowPort: o.sflow ? o.sflowPort : 0, onProgress: (p) => progress.update(p) });
+        s = await ingestCapture(group, sink, { flow, replace: o.replace, pool, rangeBytes: o.rangeKb * 1024, inspect: o.inspect, sflowPort: o.sflow ? o.sflowPort : 0, onProgress: (p) => progress.update(p) });
       } catch (e) {
         progress.done();
         const err = e as NodeJS.ErrnoException;
@@ -82,9 +105,10 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
         throw e;
       }
       progress.done();
-      if (s.status !== 'complete') {
-        process.stderr.write(`onpath: ${path}: at byte ${s.errorOffset}: ${s.error}` +
-          (s.packets > 0 ? ` (kept the ${s.packets} packets before it, status ${s.status})` : '') + '\n');
+      for (const f of s.files) {
+        if (f.status === 'complete') continue;
+        process.stderr.write(`onpath: ${f.path}: at byte ${f.errorOffset}: ${f.error}` +
+          (f.packets > 0 ? ` (kept the ${f.packets} packets before it, status ${f.status})` : '') + '\n');
         exit = EXIT_BAD_INPUT;
       }
       if (!o.quiet) process.stdout.write(describe(s) + '\n');
@@ -196,6 +220,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-flows <n>', 'flows held at once; past it the oldest idle flows are evicted', intArg(1, 1 << 26), DEFAULT_FLOW_OPTIONS.maxFlows)
     .option('--workers <n>', 'decode workers (threads); 0 decodes in the main thread', intArg(0, 256), defaultWorkers())
     .option('--range-kb <n>', 'capture bytes per work unit; output is the same for any --workers at a given size', intArg(16, 1 << 30), 16384)
+    .option('--no-carry', 'each file is its own capture (default: the files form one capture stream in the order given, flows carry over)')
     .option('--replace', 'ingest a capture again even if the same content is in the DB (replaces it)', false)
     .option('--no-inspect', 'flows only: do not read DNS, TLS, QUIC, HTTP and BGP')
     .option('--no-sflow', 'do not decode sFlow datagrams found in the capture')

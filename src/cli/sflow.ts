@@ -37,7 +37,7 @@ export async function runSflow(o: SflowOptions): Promise<number> {
     firstSec: firstNs === null ? null : Number(firstNs / 1000000000n), firstNs: firstNs === null ? 0 : Number(firstNs % 1000000000n),
     lastSec: lastNs === null ? null : Number(lastNs / 1000000000n), lastNs: lastNs === null ? 0 : Number(lastNs % 1000000000n),
     snaplen: null, status, error: null, errorOffset: null,
-    isb: { ifRecv: null, ifDrop: null, filterAccept: null, osDrop: null, usrDeliv: null }, flows: 0, toolVersion: VERSION,
+    isb: { ifRecv: null, ifDrop: null, filterAccept: null, osDrop: null, usrDeliv: null }, flows: 0, toolVersion: VERSION, files: [],
   });
 
   const takeRows = async (withAgents: boolean): Promise<void> => {

@@ -45,7 +45,7 @@ export const FLOW_COLUMNS = [
   // The part's id: range index * 2^32 + serial in the range; inspection records name their flow by it.
   ['tag', 'f64', 1],
   // ns after the part's first packet: first SYN (orig), first SYN-ACK (resp), first ACK without SYN (orig).
-  ['synRel', 'f64', 1], ['synAckRel', 'f64', 1], ['ackRel', 'f64', 1],
+  ['synRel', 'f64', 1], ['synAckRel', 'f64', 1], ['ackRel', 'f64', 1], ['ackRespRel', 'f64', 1],
   ['origAddr', 'u32', 4], ['respAddr', 'u32', 4],
   ['tunnelSrc', 'u32', 4], ['tunnelDst', 'u32', 4],
   ['firstNs', 'u32', 1], ['lastNs', 'u32', 1],

@@ -1,9 +1,18 @@
+import type { Decoded } from '../wire/packet.js';
+
 /**
  * Which flow a fragmented datagram belongs to, by (src, dst, protocol, fragment id).
  * Direct-mapped and bounded: a newer datagram may overwrite an older one's entry.
  * Entries carry the flow's generation so a reused flow slot is never mistaken for it.
  */
 const SIZE = 1 << 16;
+
+/** Finds the ports of a fragment's datagram outside the flow table's view (the previous range's tail). */
+export interface StrayFragmentPorts {
+  /** True when the datagram's first fragment is known; `found` then holds (sport << 16) | dport. */
+  ports(p: Decoded): boolean;
+  found: number;
+}
 const WORDS = 10; // src 4, dst 4, proto, id
 
 export class FragmentMap {

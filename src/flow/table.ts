@@ -1,6 +1,6 @@
 import { createBatch, EndReason, FLOW_COLUMNS, HISTORY_MAX, type FlowBatch } from './batch.js';
 import { compareEndpoints, hashKey, KEY_WORDS } from './key.js';
-import { FragmentMap } from './fragments.js';
+import { FragmentMap, type StrayFragmentPorts } from './fragments.js';
 import { LruLists } from './lru.js';
 import type { FlowOptions } from './options.js';
 import { ZeekState, zeekFlip, icmpCounterpart, ZEEK_TCP_ATTEMPT_DELAY_S } from './zeek-state.js';
@@ -29,6 +29,9 @@ export class FlowTable {
   private synRel: Float64Array;
   private synAckRel: Float64Array;
   private ackRel: Float64Array;
+  private ackRespRel: Float64Array;
+  /** Handshake sides: bits 0-1 the first SYN's sender, bits 2-3 the SYN-ACK's (1 originator, 2 responder). */
+  private hsSide: Uint8Array;
   private prevRel: Float64Array;
   private closeSec: Float64Array;
   private zeek: ZeekState;
@@ -40,6 +43,8 @@ export class FlowTable {
   private used = 0;
   private nextUnused = 0;
   private readonly frags = new FragmentMap();
+  /** Ports of datagrams whose first fragment lies in the previous range (set by the range task). */
+  strayFragment: StrayFragmentPorts | null = null;
   private readonly scratch = new Uint32Array(KEY_WORDS);
   private nowSec = -Infinity;
   private nowNs = 0;
@@ -69,6 +74,8 @@ export class FlowTable {
     this.synRel = new Float64Array(this.cap);
     this.synAckRel = new Float64Array(this.cap);
     this.ackRel = new Float64Array(this.cap);
+    this.ackRespRel = new Float64Array(this.cap);
+    this.hsSide = new Uint8Array(this.cap);
     this.prevRel = new Float64Array(this.cap);
     this.closeSec = new Float64Array(this.cap);
     this.zeek = new ZeekState(this.cap);
@@ -89,11 +96,14 @@ export class FlowTable {
     const proto = p.proto;
     let idx = -1;
     let fromLow = true;
+    let strayPorts = -1;
     if (p.isFragment && !p.fragFirst) {
       const f = this.frags.get(p.src, p.dst, proto, p.fragId);
       if (f >= 0 && this.frags.genAt(p.src, p.dst, proto, p.fragId) === this.gen[f] && this.lru.list[f] >= 0) {
         idx = f;
         fromLow = this.packetFromLow(f, p.src);
+      } else if (this.strayFragment !== null && this.strayFragment.ports(p)) {
+        strayPorts = this.strayFragment.found;
       } else {
         this.anomalies.add(A.fragment_without_first, p.recordOffset);
       }
@@ -101,6 +111,7 @@ export class FlowTable {
     if (idx < 0) {
       let sport = 0, dport = 0;
       if (p.hasPorts) { sport = p.sport; dport = p.dport; }
+      else if (strayPorts >= 0) { sport = strayPorts >>> 16; dport = strayPorts & 0xffff; }
       else if ((proto === ICMP || proto === ICMPV6) && p.icmpType >= 0) {
         sport = p.icmpType;
         const c = icmpCounterpart(proto === ICMPV6, p.icmpType);
@@ -117,7 +128,7 @@ export class FlowTable {
       let restarted = false;
       if (idx >= 0 && this.mustRestart(idx, p, sec)) { idx = -1; restarted = true; }
       if (idx < 0) idx = this.create(k, h, p, sec, ns, fromLow, sport, dport, restarted);
-      if (p.isFragment && p.fragFirst) this.frags.put(p.src, p.dst, proto, p.fragId, idx, this.gen[idx]);
+      if (p.isFragment && (p.fragFirst || strayPorts >= 0)) this.frags.put(p.src, p.dst, proto, p.fragId, idx, this.gen[idx]);
     }
     const isOrig = fromLow === (this.origIsLow[idx] === 1);
     this.lastFlow = idx;
@@ -206,7 +217,7 @@ export class FlowTable {
     // Joinable with a part from the previous range only when nothing ended this key before it here.
     c.joinable[f] = restarted ? 0 : 1;
     c.tag[f] = this.tagBase + this.serial++;
-    this.synRel[f] = NaN; this.synAckRel[f] = NaN; this.ackRel[f] = NaN; this.prevRel[f] = 0; this.closeSec[f] = 0;
+    this.synRel[f] = NaN; this.synAckRel[f] = NaN; this.ackRel[f] = NaN; this.ackRespRel[f] = NaN; this.hsSide[f] = 0; this.prevRel[f] = 0; this.closeSec[f] = 0;
     this.zeek.init(f, p.proto, flip);
     this.lru.pushTail(f, p.proto === TCP ? LIST_TCP : p.proto === UDP ? LIST_UDP : LIST_OTHER);
     return f;
@@ -242,16 +253,22 @@ export class FlowTable {
     if (proto === TCP && p.hasPorts) {
       const fl = p.tcpFlags;
       if (isOrig) c.origTcpFlags[f] |= fl; else c.respTcpFlags[f] |= fl;
+      // Handshake marks by what the packets are, not by which side the flow saw first: a range
+      // may begin a flow at its SYN-ACK, and the merge joins the marks across ranges.
+      const side = isOrig ? 1 : 2;
       if ((fl & (SYN | ACK)) === SYN) {
-        if (isOrig && this.synRel[f] !== this.synRel[f]) this.synRel[f] = rel;
+        if (this.synRel[f] !== this.synRel[f]) { this.synRel[f] = rel; this.hsSide[f] = side; }
       } else if ((fl & (SYN | ACK)) === (SYN | ACK)) {
-        if (!isOrig && this.synAckRel[f] !== this.synAckRel[f]) {
+        if (this.synAckRel[f] !== this.synAckRel[f] && (this.hsSide[f] & 3) !== side) {
           this.synAckRel[f] = rel;
+          this.hsSide[f] |= side << 2;
           if (this.synRel[f] === this.synRel[f]) c.synToSynAckUs[f] = (rel - this.synRel[f]) / 1000;
         }
-      } else if ((fl & ACK) !== 0 && isOrig) {
-        if (this.ackRel[f] !== this.ackRel[f]) this.ackRel[f] = rel;
-        if (this.synAckRel[f] === this.synAckRel[f] && c.synAckToAckUs[f] !== c.synAckToAckUs[f]) c.synAckToAckUs[f] = (rel - this.synAckRel[f]) / 1000;
+      } else if ((fl & ACK) !== 0) {
+        if (isOrig) { if (this.ackRel[f] !== this.ackRel[f]) this.ackRel[f] = rel; }
+        else if (this.ackRespRel[f] !== this.ackRespRel[f]) this.ackRespRel[f] = rel;
+        const sa = this.hsSide[f] >> 2;
+        if (sa !== 0 && sa !== side && c.synAckToAckUs[f] !== c.synAckToAckUs[f]) c.synAckToAckUs[f] = (rel - this.synAckRel[f]) / 1000;
       }
       if (headerPacket && p.tcpFull) this.zeek.tcp(f, isOrig, fl, p.seq, p.ack, p.payloadLen, p.window, p.payloadCaptured);
       if (this.lru.list[f] !== LIST_CLOSING) {
@@ -317,7 +334,7 @@ export class FlowTable {
     dc.connState[r] = this.zeek.connState(f);
     dc.historyLen[r] = this.zeek.history(f, dc.history, r * HISTORY_MAX, HISTORY_MAX);
     dc.closeSec[r] = this.lru.list[f] === LIST_CLOSING ? this.closeSec[f] : NaN;
-    dc.synRel[r] = this.synRel[f]; dc.synAckRel[r] = this.synAckRel[f]; dc.ackRel[r] = this.ackRel[f];
+    dc.synRel[r] = this.synRel[f]; dc.synAckRel[r] = this.synAckRel[f]; dc.ackRel[r] = this.ackRel[f]; dc.ackRespRel[r] = this.ackRespRel[f];
     if (p_isTcp(dc.proto[r])) {
       dc.zOrigState[r] = this.zeek.tcpEndpointState(f, true);
       dc.zRespState[r] = this.zeek.tcpEndpointState(f, false);
@@ -368,6 +385,8 @@ export class FlowTable {
     this.synRel = growF64(this.synRel, cap);
     this.synAckRel = growF64(this.synAckRel, cap);
     this.ackRel = growF64(this.ackRel, cap);
+    this.ackRespRel = growF64(this.ackRespRel, cap);
+    { const h = new Uint8Array(cap); h.set(this.hsSide); this.hsSide = h; }
     this.prevRel = growF64(this.prevRel, cap);
     this.closeSec = growF64(this.closeSec, cap);
     this.zeek.grow(cap);
@@ -404,6 +423,7 @@ export function swapRoles(b: FlowBatch, r: number): void {
   swapF64(c.origIpBytes, c.respIpBytes, r);
   swapF64(c.origPayloadBytes, c.respPayloadBytes, r);
   swapF64(c.origMac, c.respMac, r);
+  swapF64(c.ackRel, c.ackRespRel, r);
   let t: number = c.origPort[r]; c.origPort[r] = c.respPort[r]; c.respPort[r] = t;
   t = c.origTtl[r]; c.origTtl[r] = c.respTtl[r]; c.respTtl[r] = t;
   t = c.origTcpFlags[r]; c.origTcpFlags[r] = c.respTcpFlags[r]; c.respTcpFlags[r] = t;

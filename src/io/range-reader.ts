@@ -21,7 +21,18 @@ export interface Range {
   /** Stream offset of buffer[0]. */
   baseOffset: number;
   state: ParserState;
+  /**
+   * A copy of the previous range's last records (same file), null for a file's first range. The
+   * worker reads it only when a fragment arrives whose first fragment it has not seen: the
+   * datagram began just before the boundary, and its first fragment there names the ports.
+   */
+  lookback: Lookback | null;
 }
+
+export interface Lookback { buffer: ArrayBuffer; length: number; baseOffset: number; state: ParserState }
+
+/** Bytes of the previous range kept for a range's stray fragments (at most a quarter of a range). */
+export const LOOKBACK_BYTES = 256 * 1024;
 
 export const DEFAULT_RANGE_BYTES = 16 * 1024 * 1024;
 
@@ -32,9 +43,16 @@ const NULL_SINK: PacketSink = { packet() { /* scan only */ }, anomaly() { /* sca
  * capture: a quiet link must not wait for a whole range before its packets are decoded). Ranges
  * then follow the arrival of the bytes rather than their offsets, which only live capture wants.
  */
+/** Where a file starts in a capture stream of several files: its first range index and stream offset. */
+export interface StreamPosition { index: number; offset: number }
+
+/** What reading one file gave: its ReadResult, the ranges it handed out, and its length in the (decompressed) stream. */
+export interface RangeReadResult extends ReadResult { ranges: number; streamBytes: number }
+
 export async function readRanges(
   input: CaptureInput, rangeBytes: number, onRange: (r: Range) => Promise<void>, knownSha256?: string, eachChunk = false,
-): Promise<ReadResult> {
+  at: StreamPosition = { index: 0, offset: 0 },
+): Promise<RangeReadResult> {
   const src = await openSource(input, knownSha256 === undefined);
   let parser: FormatParser | null = null;
   // Bytes not yet handed out, contiguous: acc[0] is stream offset `accBase`. Each stream byte is
@@ -43,10 +61,16 @@ export async function readRanges(
   let accLen = 0;
   let accBase = 0;
   let scanned = 0; // stream offset up to which records were walked (a record boundary)
-  let index = 0;
+  let index = at.index;
   let state: ParserState | null = null; // parser state at accBase's first record
   let cut = rangeBytes;
-  const result = (status: ReadResult['status'], error: string | null, errorOffset: number | null): ReadResult => ({
+  const lookbackBytes = eachChunk ? 0 : Math.min(LOOKBACK_BYTES, Math.floor(rangeBytes / 4));
+  // The record boundary where the current range's tail (the next range's lookback) starts, and the parser state there.
+  let tailAt = -1;
+  let tailState: ParserState | null = null;
+  let lookback: Lookback | null = null;
+  const result = (status: ReadResult['status'], error: string | null, errorOffset: number | null): RangeReadResult => ({
+    ranges: index - at.index, streamBytes: accBase + accLen,
     format: (parser?.format ?? 'unknown') + (src.gzip ? '+gzip' : ''),
     linktypes: parser?.linktypes() ?? [],
     snaplen: parser?.snaplen() ?? null,
@@ -71,9 +95,17 @@ export async function readRanges(
     const next = new Uint8Array(capacityFor(rest));
     next.set(acc.subarray(n, accLen));
     if (n > 0 && state !== null) {
+      const prev = lookback;
+      lookback = null;
+      if (lookbackBytes > 0 && tailState !== null && tailAt >= accBase && tailAt < upTo) {
+        const tail = acc.slice(tailAt - accBase, n);
+        lookback = { buffer: tail.buffer as ArrayBuffer, length: tail.length, baseOffset: at.offset + tailAt, state: tailState };
+      }
       // The range's bytes stay where they are: the worker gets the whole buffer and reads [0, n).
-      await onRange({ index: index++, buffer: acc.buffer as ArrayBuffer, length: n, baseOffset: accBase, state });
+      await onRange({ index: index++, buffer: acc.buffer as ArrayBuffer, length: n, baseOffset: at.offset + accBase, state, lookback: prev });
     }
+    tailAt = -1;
+    tailState = null;
     acc = next;
     accLen = rest;
     accBase = upTo;
@@ -92,6 +124,14 @@ export async function readRanges(
       }
       for (;;) {
         const dv = new DataView(acc.buffer, 0, accLen);
+        if (lookbackBytes > 0 && tailAt < 0) {
+          // First walk up to where the range's tail begins, and remember that boundary.
+          const stop = cut - lookbackBytes;
+          if (scanned < stop) scanned = accBase + parser.parse(acc, dv, scanned - accBase, accLen, accBase, stop);
+          if (scanned < stop) break;
+          tailAt = scanned;
+          tailState = parser.snapshot();
+        }
         const pos = parser.parse(acc, dv, scanned - accBase, accLen, accBase, cut);
         scanned = accBase + pos;
         if (scanned >= cut) {

@@ -3,11 +3,12 @@ import type { ReadResult } from '../io/capture-reader.js';
 import { inputName, type CaptureInput } from '../io/source.js';
 import type { FlowOptions } from '../flow/options.js';
 import type { DuckSink } from '../sink/duckdb.js';
-import type { AnomalyRecord, CaptureRecord, IsbCounters, L2Record } from '../sink/records.js';
+import type { AnomalyRecord, CaptureFileRecord, CaptureRecord, IsbCounters, L2Record } from '../sink/records.js';
 import { ANOMALY_NAMES } from '../wire/anomaly.js';
 import { ethertypeName } from '../wire/ethertype.js';
 import { hashFile } from './hash-file.js';
-import { DEFAULT_RANGE_BYTES, readRanges, type Range } from '../io/range-reader.js';
+import { DEFAULT_RANGE_BYTES, readRanges, type Range, type RangeReadResult } from '../io/range-reader.js';
+import { createHash } from 'node:crypto';
 import { batchesOf, processRange, type RangeResult } from './range-task.js';
 import { FlowMerger } from './merge.js';
 import { InspectCollector } from './inspect-collector.js';
@@ -52,7 +53,10 @@ export interface LiveIngest {
 export interface Progress { path: string; bytes: number; packets: number; flows: number }
 
 export interface IngestSummary {
+  /** The input's name; for a stream of several files, the first and last with the count. */
   path: string;
+  /** Each file of the stream, in order, with its own status (one entry for a single file). */
+  files: CaptureFileRecord[];
   captureId: number | null;
   /** 'ingested', or 'skipped' when the same content was already in the DB. */
   action: 'ingested' | 'skipped' | 'replaced';
@@ -71,6 +75,14 @@ export interface IngestSummary {
   /** Rows written to the inspection tables (zeros with inspection off). */
   inspected: { dns: number; tls: number; quic: number; http: number; bgp: number; certs: number };
 }
+
+/** The identity of a capture stream of several files: SHA-256 over their SHA-256s, in order (one file: its own). */
+export function streamSha256(hashes: string[]): string {
+  if (hashes.length === 1) return hashes[0]!;
+  return createHash('sha256').update('onpath capture stream\n' + hashes.join('\n')).digest('hex');
+}
+
+const STATUS_RANK: Record<ReadResult['status'], number> = { complete: 0, truncated: 1, failed: 2 };
 
 function isRegularFile(path: CaptureInput): path is string {
   if (typeof path !== 'string' || path === '-') return false;
@@ -125,26 +137,86 @@ class Totals {
   }
 }
 
+/** One file's share of a capture stream, summed over its ranges. */
+class FileTotals {
+  packets = 0; bytes = 0;
+  firstSec = Infinity; firstNs = 0; lastSec = -Infinity; lastNs = 0;
+  constructor(readonly path: string, readonly streamOffset: number) {}
+
+  add(r: RangeResult): void {
+    this.packets += r.packets; this.bytes += r.bytes;
+    if (r.packets === 0) return;
+    if (r.firstSec < this.firstSec || (r.firstSec === this.firstSec && r.firstNs < this.firstNs)) { this.firstSec = r.firstSec; this.firstNs = r.firstNs; }
+    if (r.lastSec > this.lastSec || (r.lastSec === this.lastSec && r.lastNs > this.lastNs)) { this.lastSec = r.lastSec; this.lastNs = r.lastNs; }
+  }
+
+  record(r: RangeReadResult): CaptureFileRecord {
+    const has = this.packets > 0;
+    return {
+      path: this.path, size: r.size, sha256: r.sha256, format: r.format, linktypes: r.linktypes, snaplen: r.snaplen,
+      streamOffset: this.streamOffset, packets: this.packets, bytes: this.bytes,
+      firstSec: has ? this.firstSec : null, firstNs: has ? this.firstNs : 0, lastSec: has ? this.lastSec : null, lastNs: has ? this.lastNs : 0,
+      status: r.status, error: r.error, errorOffset: r.errorOffset,
+    };
+  }
+}
+
+/** The capture-level ReadResult of a stream: sizes and ISB counters summed, the worst status, the first error named by its file. */
+function streamResult(results: RangeReadResult[], files: CaptureFileRecord[]): ReadResult {
+  if (results.length === 1) return results[0]!;
+  let worst = 0;
+  for (let k = 1; k < results.length; k++) if (STATUS_RANK[results[k]!.status] > STATUS_RANK[results[worst]!.status]) worst = k;
+  const bad = results[worst]!;
+  const sum = (pick: (r: RangeReadResult) => number | null): number | null => {
+    let t: number | null = null;
+    for (const r of results) { const v = pick(r); if (v !== null) t = (t ?? 0) + v; }
+    return t;
+  };
+  const formats = [...new Set(results.map((r) => r.format))];
+  const linktypes = [...new Set(results.flatMap((r) => r.linktypes))];
+  const snaps = results.map((r) => r.snaplen).filter((v): v is number => v !== null);
+  return {
+    format: formats.join(','), linktypes, snaplen: snaps.length > 0 ? Math.max(...snaps) : null,
+    isb: {
+      ifRecv: sum((r) => r.isb.ifRecv), ifDrop: sum((r) => r.isb.ifDrop), filterAccept: sum((r) => r.isb.filterAccept),
+      osDrop: sum((r) => r.isb.osDrop), usrDeliv: sum((r) => r.isb.usrDeliv),
+    },
+    consumed: results.reduce((t, r) => t + r.consumed, 0),
+    size: results.reduce((t, r) => t + r.size, 0),
+    sha256: streamSha256(results.map((r) => r.sha256)),
+    status: bad.status,
+    error: bad.error === null ? null : `${files[worst]!.path}: ${bad.error}`,
+    errorOffset: bad.errorOffset,
+  };
+}
+
 /**
- * One capture, all or nothing, into the sink. The reader cuts the stream into fixed ranges;
+ * One capture, all or nothing, into the sink. Several inputs form one capture stream in the
+ * order given (a rotated capture): their ranges are numbered on from one file to the next, so
+ * flows carry over the file boundaries exactly as they cross range boundaries, and anomaly offsets
+ * are stream offsets (capture_files.stream_offset says where each file begins). The reader cuts the stream into fixed ranges;
  * the ranges decode in parallel (or here); their flow parts are merged strictly in range order
  * and written by this thread, the one writer. At most 2 ranges per worker are in flight, so
  * when the writer falls behind the reader waits.
  */
-export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: IngestOptions): Promise<IngestSummary> {
-  const path = inputName(input);
+export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: DuckSink, opts: IngestOptions): Promise<IngestSummary> {
+  const inputs = Array.isArray(input) ? input : [input];
+  if (inputs.length === 0) throw new Error('ingestCapture: no input');
+  const names = inputs.map(inputName);
+  const path = names.length === 1 ? names[0]! : `${names[0]} .. ${names[names.length - 1]} (${names.length} files)`;
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const skipped = (id: number, r?: ReadResult): IngestSummary => ({
-    path, captureId: id, action: 'skipped', status: r?.status ?? 'complete', error: null, errorOffset: null,
+    path, files: [], captureId: id, action: 'skipped', status: r?.status ?? 'complete', error: null, errorOffset: null,
     format: r?.format ?? '', packets: 0, bytes: 0, flows: 0, anomalies: 0, l2Packets: 0, seconds: 0, cpuSeconds: 0, ranges: 0,
     inspected: { dns: 0, tls: 0, quic: 0, http: 0, bgp: 0, certs: 0 },
   });
   let replaceId: number | null = null;
-  let knownSha256: string | undefined;
-  if (isRegularFile(input)) {
-    knownSha256 = await hashFile(input);
-    const existing = await sink.findCaptureByHash(knownSha256);
+  let knownSha256: string[] | undefined;
+  if (inputs.every(isRegularFile)) {
+    knownSha256 = [];
+    for (const f of inputs) knownSha256.push(await hashFile(f as string));
+    const existing = await sink.findCaptureByHash(streamSha256(knownSha256));
     if (existing !== null) {
       if (!opts.replace) return skipped(existing);
       replaceId = existing;
@@ -175,6 +247,9 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     if (t.flows.length + t.counters.length + t.agents.length > 0) await sink.appendSflow(captureId, t.flows, t.counters, t.agents);
   };
   const inFlight: Promise<RangeResult>[] = [];
+  const fileStats: FileTotals[] = [];
+  /** Range index -> file of the stream it came from. */
+  const rangeFile: number[] = [];
   const maxInFlight = pool ? pool.workers * 2 : 1;
   let ranges = 0;
   let lastCheckpoint = Date.now();
@@ -192,7 +267,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     await sink.checkpointCapture(captureId, {
       path, size: f.size, sha256: '', format: f.format, linktypes: f.linktypes, packets: totals.packets, bytes: totals.bytes,
       firstSec: has ? totals.firstSec : null, firstNs: has ? totals.firstNs : 0, lastSec: has ? totals.lastSec : null, lastNs: has ? totals.lastNs : 0,
-      snaplen: f.snaplen, status: 'running', error: null, errorOffset: null, isb: f.isb, flows: flowRows, toolVersion: VERSION,
+      snaplen: f.snaplen, status: 'running', error: null, errorOffset: null, isb: f.isb, flows: flowRows, toolVersion: VERSION, files: [],
     }, totals.anomalies(extraAnomalies.concat(inspectAnomalies())), totals.l2Records());
     lastCheckpoint = Date.now();
     checkpointedPackets = totals.packets;
@@ -232,9 +307,12 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
   const absorb = (r: RangeResult): Promise<void> => serial(() => absorbRange(r));
   const absorbRange = async (r: RangeResult): Promise<void> => {
     totals.add(r);
+    const file = fileStats[rangeFile[r.index] ?? 0];
+    if (file) file.add(r);
     if (r.error) {
       extraAnomalies.push({ kind: 'range_decode_error', count: 1, firstOffset: r.errorOffset });
-      process.stderr.write(`onpath: ${path}: at byte ${r.errorOffset}: internal decode error in a range: ${r.error}\n`);
+      const at = file ? r.errorOffset - file.streamOffset : r.errorOffset;
+      process.stderr.write(`onpath: ${file?.path ?? path}: at byte ${at}: internal decode error in a range: ${r.error}\n`);
     }
     if (collector && r.inspect) collector.add(r.inspect);
     if (r.sflow) {
@@ -251,7 +329,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     if (opts.live && Date.now() - lastCheckpoint >= opts.live.checkpointMs) await checkpoint(opts.live);
     opts.onProgress?.({ path, bytes: totals.bytes, packets: totals.packets, flows: merger.flowsEmitted + merger.pending });
   };
-  const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, length: range.length, baseOffset: range.baseOffset, state: range.state, flow: opts.flow, inspect, sflowPort: opts.sflowPort ?? SFLOW_PORT });
+  const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, length: range.length, baseOffset: range.baseOffset, state: range.state, lookback: range.lookback, flow: opts.flow, inspect, sflowPort: opts.sflowPort ?? SFLOW_PORT });
   // The first range waits for a second: a capture that fits in one range is decoded here,
   // without starting threads (same range, same output).
   let held: Range | null = null;
@@ -261,15 +339,23 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     while (inFlight.length >= maxInFlight) await absorb(await inFlight.shift()!);
   };
   const onRange = async (range: Range): Promise<void> => {
+    rangeFile[range.index] = fileStats.length - 1;
     if (range.index === 0 && !opts.live) { held = range; return; }
     if (held) { const h = held; held = null; await dispatch(h); }
     await dispatch(range);
   };
 
   try {
-    let result: ReadResult;
+    const results: RangeReadResult[] = [];
     try {
-      result = await readRanges(input, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, knownSha256, opts.live !== undefined);
+      const at = { index: 0, offset: 0 };
+      for (let k = 0; k < inputs.length; k++) {
+        fileStats.push(new FileTotals(names[k]!, at.offset));
+        const r = await readRanges(inputs[k]!, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, knownSha256?.[k], opts.live !== undefined, at);
+        results.push(r);
+        at.index += r.ranges;
+        at.offset += r.streamBytes;
+      }
     } finally {
       // Whatever was handed out is merged, also when the reader stopped on an error.
       if (held) { const h: Range = held; held = null; await absorb(processRange(taskOf(h))); }
@@ -287,7 +373,9 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
       const orphans = collector.orphans();
       if (orphans > 0) extraAnomalies.push({ kind: 'inspect_record_without_flow', count: orphans, firstOffset: -1 });
     }
-    if (replaceId === null && !isRegularFile(input) && !opts.live) {
+    const files = results.map((r, k) => fileStats[k]!.record(r));
+    const result = streamResult(results, files);
+    if (replaceId === null && knownSha256 === undefined && !opts.live) {
       const existing = await sink.findCaptureByHash(result.sha256);
       if (existing !== null) {
         if (!opts.replace) { await sink.abortCapture(); return skipped(existing, result); }
@@ -310,6 +398,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
       lastSec: has ? totals.lastSec : null, lastNs: has ? totals.lastNs : 0,
       snaplen: result.snaplen, status: result.status, error: result.error, errorOffset: result.errorOffset,
       isb: opts.live ? opts.live.facts().isb : result.isb, flows: merger.flowsEmitted, toolVersion: VERSION,
+      files: opts.live ? [] : files,
     };
     const tf = performance.now();
     await sink.finishCapture(captureId, rec, anomalies, l2, { replaceId });
@@ -319,7 +408,7 @@ export async function ingestCapture(input: CaptureInput, sink: DuckSink, opts: I
     }
     const cpu = process.cpuUsage(cpu0);
     return {
-      path, captureId, action: replaceId !== null ? 'replaced' : 'ingested', status: result.status,
+      path, files, captureId, action: replaceId !== null ? 'replaced' : 'ingested', status: result.status,
       error: result.error, errorOffset: result.errorOffset, format: result.format,
       packets: totals.packets, bytes: totals.bytes, flows: merger.flowsEmitted,
       anomalies: anomalies.reduce((s, a) => s + a.count, 0),

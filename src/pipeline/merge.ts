@@ -158,17 +158,20 @@ export class FlowMerger {
     if (s.vlanInner[p] < 0) s.vlanInner[p] = c.vlanInner[r];
     if (s.mplsLabel[p] < 0) s.mplsLabel[p] = c.mplsLabel[r];
     // Handshake times: the part's marks, moved onto the stored part's clock, complete the split.
-    if (same) {
+    // SYN and SYN-ACK marks are what the packets were (either orientation); the ACK marks are per side.
+    {
       const shift = (c.firstSec[r] - s.firstSec[p]) * 1e9 + (c.firstNs[r] - s.firstNs[p]);
+      const origAck = same ? c.ackRel[r] : c.ackRespRel[r], respAck = same ? c.ackRespRel[r] : c.ackRel[r];
       if (s.synRel[p] !== s.synRel[p] && c.synRel[r] === c.synRel[r]) s.synRel[p] = shift + c.synRel[r];
       if (s.synAckRel[p] !== s.synAckRel[p] && c.synAckRel[r] === c.synAckRel[r]) s.synAckRel[p] = shift + c.synAckRel[r];
-      if (s.ackRel[p] !== s.ackRel[p] && c.ackRel[r] === c.ackRel[r]) s.ackRel[p] = shift + c.ackRel[r];
+      if (s.ackRel[p] !== s.ackRel[p] && origAck === origAck) s.ackRel[p] = shift + origAck;
+      if (s.ackRespRel[p] !== s.ackRespRel[p] && respAck === respAck) s.ackRespRel[p] = shift + respAck;
       if (s.synToSynAckUs[p] !== s.synToSynAckUs[p] && s.synRel[p] === s.synRel[p] && s.synAckRel[p] > s.synRel[p]) {
         s.synToSynAckUs[p] = (s.synAckRel[p] - s.synRel[p]) / 1000;
       }
       if (s.synAckToAckUs[p] !== s.synAckToAckUs[p] && s.synAckRel[p] === s.synAckRel[p]) {
-        // The first ACK after the SYN-ACK: the part's own first ACK when it came after it.
-        const ack = c.ackRel[r] === c.ackRel[r] ? shift + c.ackRel[r] : NaN;
+        // The originator's first ACK after the SYN-ACK: the part's own first one when it came after it.
+        const ack = origAck === origAck ? shift + origAck : NaN;
         if (ack > s.synAckRel[p]) s.synAckToAckUs[p] = (ack - s.synAckRel[p]) / 1000;
       }
     }
@@ -229,7 +232,6 @@ export class FlowMerger {
     swapRoles(this.store, p);
     let t = s.zOrigState[p]; s.zOrigState[p] = s.zRespState[p]; s.zRespState[p] = t;
     t = s.zOrigSize[p]; s.zOrigSize[p] = s.zRespSize[p]; s.zRespSize[p] = t;
-    s.synRel[p] = NaN; s.synAckRel[p] = NaN; s.ackRel[p] = NaN;
     const h = p * HISTORY_MAX;
     const n = Math.min(s.historyLen[p] + 1, HISTORY_MAX);
     for (let i = n - 1; i > 0; i--) {

@@ -22,7 +22,8 @@ export class DecodePool {
   /** Threads start on the first range sent, so a run that never needs them does not pay for them. */
   run(task: RangeTask): Promise<RangeResult> {
     this.pool ??= new Piscina({ filename: workerPath(), minThreads: this.workers, maxThreads: this.workers, idleTimeout: 60_000 });
-    return this.pool.run(task, { transferList: [task.buffer] }) as Promise<RangeResult>;
+    const transferList = task.lookback ? [task.buffer, task.lookback.buffer] : [task.buffer];
+    return this.pool.run(task, { transferList }) as Promise<RangeResult>;
   }
 
   async close(): Promise<void> {

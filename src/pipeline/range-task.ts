@@ -1,4 +1,6 @@
 import type { ParserState } from '../io/format.js';
+import type { Lookback } from '../io/range-reader.js';
+import { FirstFragments } from './first-fragments.js';
 import { PcapParser } from '../io/pcap.js';
 import { PcapngParser } from '../io/pcapng.js';
 import { CaptureError } from '../io/capture-error.js';
@@ -20,6 +22,8 @@ export interface RangeTask {
   length: number;
   baseOffset: number;
   state: ParserState;
+  /** The previous range's last records, read only for fragments whose first fragment lies there. */
+  lookback?: Lookback | null;
   flow: FlowOptions;
   /** Read DNS, TLS, QUIC and HTTP in the flows (off with --no-inspect). */
   inspect: boolean;
@@ -53,6 +57,7 @@ export interface RangeResult {
 /** Decodes one range into flow parts; pure, runs in a worker or in-process. */
 export function processRange(task: RangeTask): RangeResult {
   const proc = new PacketProcessor(task.flow, task.inspect, task.index * TAG_RANGE, task.sflowPort);
+  if (task.lookback) proc.flows.strayFragment = new FirstFragments(task.lookback);
   const parser = task.state.kind === 'pcap' ? new PcapParser(proc, task.state) : new PcapngParser(proc, task.state);
   const buf = new Uint8Array(task.buffer, 0, task.length);
   const dv = new DataView(task.buffer, 0, task.length);

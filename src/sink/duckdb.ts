@@ -24,7 +24,7 @@ import type { CertRec } from '../inspect/records.js';
 import { certRow } from './cert-rows.js';
 import { CHUNK_ROWS, flowChunkFiller, type FlowChunkFill } from './flow-chunk.js';
 import { toJsonValue } from './json-value.js';
-import type { AnomalyRecord, CaptureRecord, L2Record } from './records.js';
+import type { AnomalyRecord, CaptureFileRecord, CaptureRecord, L2Record } from './records.js';
 import { CAPTURE_CHILD_TABLES, CAPTURE_TABLES, DNS_COLUMNS, L2_BINDING_COLUMNS, SFLOW_AGENT_COLUMNS, SFLOW_COUNTER_COLUMNS, SFLOW_FLOW_COLUMNS, HTTP_COLUMNS, QUIC_COLUMNS, SCHEMA_DDL, TABLES, TLS_COLUMNS } from './schema.js';
 import { insertJsonLines } from './json-insert.js';
 import { BGP_MESSAGE_COLUMNS } from '../context/schema.js';
@@ -191,6 +191,7 @@ export class DuckSink {
         for (const t of CAPTURE_TABLES) await this.conn.run(`DELETE FROM ${t} WHERE capture_id = $1`, [replaceId]);
       }
       await this.appendRows('captures', [captureRow(captureId, rec)]);
+      await this.appendRows('capture_files', rec.files.map((f, i) => captureFileRow(captureId, i, f)));
       await this.appendRows('anomalies', anomalies.map((x) => [captureId, x.kind, BigInt(x.count), BigInt(x.firstOffset)]));
       await this.appendRows('l2', l2.map((x) => [captureId, x.ethertype, x.name, BigInt(x.packets), BigInt(x.bytes)]));
       await this.conn.run('COMMIT');
@@ -218,6 +219,7 @@ export class DuckSink {
       }
       if (a.checkpointed) await this.deleteCaptureRows(captureId);
       await this.appendRows('captures', [captureRow(captureId, rec)]);
+      await this.appendRows('capture_files', rec.files.map((f, i) => captureFileRow(captureId, i, f)));
       await this.appendRows('anomalies', anomalies.map((x) => [captureId, x.kind, BigInt(x.count), BigInt(x.firstOffset)]));
       await this.appendRows('l2', l2.map((x) => [captureId, x.ethertype, x.name, BigInt(x.packets), BigInt(x.bytes)]));
       await this.conn.run('COMMIT');
@@ -236,7 +238,7 @@ export class DuckSink {
 
   /** The captures, anomalies and l2 rows of a capture (not its flows), inside the open transaction. */
   private async deleteCaptureRows(captureId: number): Promise<void> {
-    for (const t of ['captures', 'anomalies', 'l2']) await this.conn.run(`DELETE FROM ${t} WHERE capture_id = $1`, [captureId]);
+    for (const t of ['captures', 'capture_files', 'anomalies', 'l2']) await this.conn.run(`DELETE FROM ${t} WHERE capture_id = $1`, [captureId]);
   }
 
   /** Discards everything the open capture wrote. A no-op when none is open. */
@@ -338,6 +340,15 @@ export class DuckSink {
       throw e;
     }
   }
+}
+
+/** A `capture_files` row, in table column order. */
+function captureFileRow(captureId: number, index: number, f: CaptureFileRecord): DuckDBValue[] {
+  return [
+    captureId, index, f.path, BigInt(f.size), f.sha256, f.format, new DuckDBListValue(f.linktypes), f.snaplen,
+    BigInt(f.streamOffset), BigInt(f.packets), BigInt(f.bytes), tsOrNull(f.firstSec, f.firstNs), tsOrNull(f.lastSec, f.lastNs),
+    f.status, f.error, bigOrNull(f.errorOffset),
+  ];
 }
 
 /** The `captures` row, in table column order. */

@@ -29,6 +29,16 @@ export interface CaptureRecord {
   isb: IsbCounters;
   flows: number;
   toolVersion: string;
+  /** The files of the capture stream, in order (capture_files rows). */
+  files: CaptureFileRecord[];
+}
+
+/** One file of a capture stream. Offsets in anomalies are stream offsets: file offset + streamOffset. */
+export interface CaptureFileRecord {
+  path: string; size: number; sha256: string; format: string; linktypes: number[]; snaplen: number | null;
+  streamOffset: number; packets: number; bytes: number;
+  firstSec: number | null; firstNs: number; lastSec: number | null; lastNs: number;
+  status: CaptureStatus; error: string | null; errorOffset: number | null;
 }
 
 export interface AnomalyRecord { kind: string; count: number; firstOffset: number }

@@ -5,12 +5,12 @@
 
 import { CONTEXT_DDL, CONTEXT_TABLES, CONTEXT_VIEWS } from '../context/schema.js';
 
-export const TABLES = ['captures', 'flows', 'anomalies', 'l2', 'l2_bindings', 'sflow_flows', 'sflow_counters', 'sflow_agents', 'dns', 'tls', 'quic', 'http', 'certs', 'doh_resolvers',
+export const TABLES = ['captures', 'capture_files', 'flows', 'anomalies', 'l2', 'l2_bindings', 'sflow_flows', 'sflow_counters', 'sflow_agents', 'dns', 'tls', 'quic', 'http', 'certs', 'doh_resolvers',
   'bgp_messages', ...CONTEXT_TABLES] as const;
 export type TableName = (typeof TABLES)[number];
 
 /** Tables whose rows belong to a capture through capture_id, besides `captures` itself. */
-export const CAPTURE_CHILD_TABLES = ['flows', 'anomalies', 'l2', 'l2_bindings', 'sflow_flows', 'sflow_counters', 'sflow_agents', 'dns', 'tls', 'quic', 'http', 'bgp_messages'] as const;
+export const CAPTURE_CHILD_TABLES = ['capture_files', 'flows', 'anomalies', 'l2', 'l2_bindings', 'sflow_flows', 'sflow_counters', 'sflow_agents', 'dns', 'tls', 'quic', 'http', 'bgp_messages'] as const;
 
 /** Tables a capture's replacement clears (certs are shared by captures, deduplicated by SHA-256). */
 export const CAPTURE_TABLES = ['captures', ...CAPTURE_CHILD_TABLES] as const;
@@ -38,6 +38,29 @@ export const CAPTURE_COLUMNS = [
   ['flows', 'BIGINT'],
   ['ingested_at', 'TIMESTAMP'],
   ['tool_version', 'VARCHAR'],
+] as const;
+
+/**
+ * The files of a capture, in stream order: one row for a single file, several when files given
+ * together form one capture stream (flows carry over from one file to the next).
+ */
+export const CAPTURE_FILE_COLUMNS = [
+  ['capture_id', 'INTEGER'],
+  ['file_index', 'INTEGER'],
+  ['path', 'VARCHAR'],
+  ['size', 'BIGINT'],
+  ['sha256', 'VARCHAR'],
+  ['format', 'VARCHAR'],
+  ['linktypes', 'INTEGER[]'],
+  ['snaplen', 'INTEGER'],
+  ['stream_offset', 'BIGINT'],
+  ['packets', 'BIGINT'],
+  ['bytes', 'BIGINT'],
+  ['first_ts', 'TIMESTAMP_NS'],
+  ['last_ts', 'TIMESTAMP_NS'],
+  ['status', 'VARCHAR'],
+  ['error', 'VARCHAR'],
+  ['error_offset', 'BIGINT'],
 ] as const;
 
 export const FLOW_TABLE_COLUMNS = [
@@ -337,6 +360,7 @@ function createTable(name: string, cols: readonly (readonly [string, string])[])
 /** DDL that creates every table that is missing; safe to run on each open. */
 export const SCHEMA_DDL: readonly string[] = [
   createTable('captures', CAPTURE_COLUMNS),
+  createTable('capture_files', CAPTURE_FILE_COLUMNS),
   createTable('flows', FLOW_TABLE_COLUMNS),
   createTable('anomalies', ANOMALY_COLUMNS),
   createTable('l2', L2_COLUMNS),

@@ -202,7 +202,13 @@ function record(over: Partial<CaptureRecord> = {}): CaptureRecord {
     packets: 12, bytes: 3456, firstSec: T0, firstNs: 123456789, lastSec: T0 + 21, lastNs: 1, snaplen: 262144,
     status: 'complete', error: null, errorOffset: null,
     isb: { ifRecv: 100, ifDrop: 0, filterAccept: null, osDrop: 3, usrDeliv: null },
-    flows: 3, toolVersion: '0.1.0', ...over,
+    flows: 3, toolVersion: '0.1.0',
+    files: [{
+      path: 'samples/x.pcap', size: 4096, sha256: 'ab'.repeat(32), format: 'pcapng', linktypes: [1, 113], snaplen: 262144,
+      streamOffset: 0, packets: 12, bytes: 3456, firstSec: T0, firstNs: 123456789, lastSec: T0 + 21, lastNs: 1,
+      status: 'complete', error: null, errorOffset: null,
+    }],
+    ...over,
   };
 }
 
@@ -276,6 +282,12 @@ describe('DuckSink', () => {
         snaplen: 262144, status: 'complete', error: null, error_offset: null, isb_if_recv: 100, isb_if_drop: 0,
         isb_filter_accept: null, isb_os_drop: 3, isb_usr_deliv: null, flows: 3, tool_version: '0.1.0',
       });
+      expect(await objects(sink, 'SELECT * FROM capture_files')).toEqual([{
+        capture_id: 1, file_index: 0, path: 'samples/x.pcap', size: 4096, sha256: 'ab'.repeat(32), format: 'pcapng',
+        linktypes: [1, 113], snaplen: 262144, stream_offset: 0, packets: 12, bytes: 3456,
+        first_ts: '2023-11-14T22:13:20.123456789Z', last_ts: '2023-11-14T22:13:41.000000001Z',
+        status: 'complete', error: null, error_offset: null,
+      }]);
       const ingested = Date.parse(String(await scalar(sink, 'SELECT ingested_at FROM captures')));
       expect(Math.abs(ingested - Date.now())).toBeLessThan(60000);
       expect(await objects(sink, 'SELECT * FROM anomalies')).toEqual([
@@ -391,7 +403,7 @@ describe('DuckSink', () => {
       const out = join(dir, "exp'ort");
       const pq = await sink.exportAll(out, 'parquet');
       expect(pq).toEqual(TABLES.map((t) => join(out, `${t}.parquet`)));
-      expect(TABLES.slice(0, 4)).toEqual(['captures', 'flows', 'anomalies', 'l2']);
+      expect(TABLES.slice(0, 5)).toEqual(['captures', 'capture_files', 'flows', 'anomalies', 'l2']);
       for (const [i, t] of TABLES.entries()) {
         const src = `read_parquet('${pq[i]!.replaceAll("'", "''")}')`;
         const dt = `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${'%'})`;
@@ -400,12 +412,13 @@ describe('DuckSink', () => {
         expect(await scalar(sink, `SELECT count(*) FROM (SELECT * FROM ${src} EXCEPT ALL SELECT * FROM ${t})`)).toBe(0);
         expect(await scalar(sink, `SELECT count(*) FROM ${src}`)).toBe(await scalar(sink, `SELECT count(*) FROM ${t}`));
       }
-      const flowsPq = `read_parquet('${pq[1]!.replaceAll("'", "''")}')`;
+      const flowsPq = `read_parquet('${pq[TABLES.indexOf('flows')]!.replaceAll("'", "''")}')`;
       expect(await scalar(sink, `SELECT epoch_ns(first_ts)::VARCHAR FROM ${flowsPq} ORDER BY flow_id LIMIT 1`)).toBe('1700000000123456789');
 
       const csv = await sink.exportAll(out, 'csv');
-      expect(csv[1]).toBe(join(out, 'flows.csv'));
-      const lines = readFileSync(csv[1]!, 'utf8').trim().split('\n');
+      const flowsCsv = csv[TABLES.indexOf('flows')]!;
+      expect(flowsCsv).toBe(join(out, 'flows.csv'));
+      const lines = readFileSync(flowsCsv, 'utf8').trim().split('\n');
       expect(lines[0]!.split(',').slice(0, 5)).toEqual(['flow_id', 'capture_id', 'proto', 'ip_version', 'orig_addr']);
       expect(lines).toHaveLength(4);
       expect(lines[1]).toContain('2023-11-14 22:13:20.123456789');
@@ -476,7 +489,7 @@ describe('DuckSink', () => {
       const sink = await DuckSink.open(process.argv[2]);
       const rec = { path: 'a.pcap', size: 1, sha256: 'x', format: 'pcap', linktypes: [1], packets: 1, bytes: 1,
         firstSec: null, firstNs: 0, lastSec: null, lastNs: 0, snaplen: null, status: 'complete', error: null, errorOffset: null,
-        isb: { ifRecv: null, ifDrop: null, filterAccept: null, osDrop: null, usrDeliv: null }, flows: 50000, toolVersion: 't' };
+        isb: { ifRecv: null, ifDrop: null, filterAccept: null, osDrop: null, usrDeliv: null }, flows: 50000, toolVersion: 't', files: [] };
       const a = await sink.beginCapture();
       await sink.appendFlows(a, batch);
       await sink.finishCapture(a, rec, [], [], {});

@@ -1,0 +1,66 @@
+import type { Lookback } from '../io/range-reader.js';
+import type { PacketSink } from '../io/packet-sink.js';
+import { PcapParser } from '../io/pcap.js';
+import { PcapngParser } from '../io/pcapng.js';
+import type { StrayFragmentPorts } from '../flow/fragments.js';
+import { icmpCounterpart } from '../flow/zeek-state.js';
+import { AnomalyCounters } from '../wire/anomaly.js';
+import { decodeLink } from '../wire/link.js';
+import { Decoded, L3 } from '../wire/packet.js';
+
+const ICMP = 1, ICMPV6 = 58;
+
+function keyOf(p: Decoded): string {
+  return `${p.src[0]},${p.src[1]},${p.src[2]},${p.src[3]}>${p.dst[0]},${p.dst[1]},${p.dst[2]},${p.dst[3]}/${p.proto}#${p.fragId >>> 0}`;
+}
+
+/**
+ * The first fragments in the previous range's tail, by (src, dst, protocol, id): the ports that
+ * a single pass would have given their later fragments. Decoded once, on the first stray fragment
+ * of the range (most ranges never have one); strings are made only then.
+ */
+export class FirstFragments implements StrayFragmentPorts, PacketSink {
+  found = 0;
+  private map: Map<string, number> | null = null;
+  private readonly p = new Decoded(new AnomalyCounters());
+
+  constructor(private readonly lookback: Lookback) {}
+
+  ports(p: Decoded): boolean {
+    if (this.map === null) this.load();
+    const v = this.map!.get(keyOf(p));
+    if (v === undefined) return false;
+    this.found = v;
+    return true;
+  }
+
+  private load(): void {
+    this.map = new Map();
+    const { buffer, length, baseOffset, state } = this.lookback;
+    const parser = state.kind === 'pcap' ? new PcapParser(this, state) : new PcapngParser(this, state);
+    try {
+      parser.parse(new Uint8Array(buffer, 0, length), new DataView(buffer, 0, length), 0, length, baseOffset);
+    } catch {
+      // The reader walked these records already; whatever was read before a surprise still counts.
+    }
+  }
+
+  packet(_buf: Uint8Array, dv: DataView, off: number, caplen: number, wireLen: number,
+    _sec: number, _ns: number, linktype: number, recordOffset: number): void {
+    if (caplen === 0) return;
+    const p = this.p;
+    p.reset(recordOffset, caplen, off + wireLen);
+    decodeLink(p, dv, linktype, off, off + caplen);
+    if (p.l3 !== L3.Ip || !p.isFragment || !p.fragFirst) return;
+    let sport = 0, dport = 0;
+    if (p.hasPorts) { sport = p.sport; dport = p.dport; }
+    else if ((p.proto === ICMP || p.proto === ICMPV6) && p.icmpType >= 0) {
+      sport = p.icmpType;
+      const c = icmpCounterpart(p.proto === ICMPV6, p.icmpType);
+      dport = c >= 0 ? c : p.icmpCode;
+    } else return;
+    this.map!.set(keyOf(p), ((sport << 16) | dport) >>> 0);
+  }
+
+  anomaly(): void { /* counted by the range that owns the record */ }
+}
