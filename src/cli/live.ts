@@ -8,6 +8,7 @@
  * flow with end_reason 'shutdown', records the counters and exits 0. A second one exits at
  * once: the DB then holds the last checkpoint (status 'running').
  */
+import { DEFAULT_DB_MEMORY, sizeArg } from './db-memory.js';
 import { Worker } from 'node:worker_threads';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_FLOW_OPTIONS, type FlowOptions } from '../flow/options.js';
@@ -45,6 +46,7 @@ export interface LiveCliOptions {
   duration?: number;
   packets?: number;
   db: string;
+  dbMemory: string;
   writePcap?: string;
   rotateMb?: number;
   checkpoint: number;
@@ -133,7 +135,7 @@ async function runLive(o: LiveCliOptions): Promise<number> {
   }
 
   const init: LiveWorkerInit = {
-    db: o.db, name, iface: o.interface, flow, checkpointMs: o.checkpoint * 1000, rangeBytes: CHUNK_BYTES,
+    db: o.db, dbMemory: o.dbMemory, name, iface: o.interface, flow, checkpointMs: o.checkpoint * 1000, rangeBytes: CHUNK_BYTES,
     linktype: capture.linktype, snaplen: o.snaplen, startNs: capture.stats().startNs, application: `onpath ${VERSION}`,
     writePcap: o.writePcap === undefined ? null : { dir: o.writePcap, rotateBytes: Math.round((o.rotateMb ?? 100) * 1e6) },
     workers: o.workers, inspect: o.inspect, sflowPort: o.sflow ? 6343 : 0,
@@ -235,6 +237,7 @@ export function registerLiveCommands(program: Command, setExit: (code: number) =
     .addOption(new Option('--duration <sec>', 'stop after this many seconds').argParser(positiveArg).conflicts('packets'))
     .option('--packets <n>', 'stop after this many packets', wholeArg(1, Number.MAX_SAFE_INTEGER))
     .option('--db <path>', 'DuckDB file', 'onpath.duckdb')
+    .option('--db-memory <size>', "DuckDB's memory limit while writing (e.g. 256MB, 2GB)", sizeArg, DEFAULT_DB_MEMORY)
     .option('--write-pcap <dir>', 'also write the packets to rotating pcapng files (ns timestamps) in DIR')
     .option('--rotate-mb <m>', 'start a new pcapng file once one holds M MB (default 100)', positiveArg)
     .option('--checkpoint <sec>', 'commit the flows written so far this often', positiveArg, 5)

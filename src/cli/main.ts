@@ -16,6 +16,7 @@ import { reportText } from './report.js';
 import { registerContextCommands } from './context.js';
 import { registerSflowCommand } from './sflow.js';
 import { annotate } from '../context/annotate.js';
+import { DEFAULT_DB_MEMORY, sizeArg } from './db-memory.js';
 
 /** Exit codes: 0 success, 1 some input was bad (the rest still ingested), 2 usage error. */
 const EXIT_BAD_INPUT = 1;
@@ -39,7 +40,7 @@ function secondsArg(v: string): number {
 interface IngestCliOptions {
   db: string; splt: number; tcpTimeout: number; udpTimeout: number; icmpTimeout: number; activeTimeout: number;
   maxFlows: number; replace: boolean; quiet: boolean; summary: boolean; workers: number; rangeKb: number;
-  inspect: boolean; sflow: boolean; sflowPort: number; carry: boolean;
+  inspect: boolean; sflow: boolean; sflowPort: number; carry: boolean; dbMemory: string;
 }
 
 function describe(s: IngestSummary): string {
@@ -85,7 +86,7 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
   });
   if (readable.length === 0) return exit;
   const groups: string[][] = o.carry ? [readable] : readable.map((p) => [p]);
-  const sink = await DuckSink.open(o.db);
+  const sink = await DuckSink.open(o.db, { memoryLimit: o.dbMemory });
   const pool = o.workers > 0 ? new DecodePool(o.workers) : null;
   try {
     for (const group of groups) {
@@ -220,6 +221,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-flows <n>', 'flows held at once; past it the oldest idle flows are evicted', intArg(1, 1 << 26), DEFAULT_FLOW_OPTIONS.maxFlows)
     .option('--workers <n>', 'decode workers (threads); 0 decodes in the main thread', intArg(0, 256), defaultWorkers())
     .option('--range-kb <n>', 'capture bytes per work unit; output is the same for any --workers at a given size', intArg(16, 1 << 30), 16384)
+    .option('--db-memory <size>', "DuckDB's memory limit while writing (e.g. 256MB, 2GB)", sizeArg, DEFAULT_DB_MEMORY)
     .option('--no-carry', 'each file is its own capture (default: the files form one capture stream in the order given, flows carry over)')
     .option('--replace', 'ingest a capture again even if the same content is in the DB (replaces it)', false)
     .option('--no-inspect', 'flows only: do not read DNS, TLS, QUIC, HTTP and BGP')

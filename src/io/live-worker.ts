@@ -24,6 +24,8 @@ import { DecodePool } from '../pipeline/pool.js';
 
 export interface LiveWorkerInit {
   db: string;
+  /** DuckDB's memory limit (--db-memory). */
+  dbMemory?: string;
   /** Capture name in the DB, 'live:IFACE'. */
   name: string;
   iface: string;
@@ -107,7 +109,7 @@ async function run(init: LiveWorkerInit): Promise<void> {
     }
   }
 
-  const sink = await DuckSink.open(init.db);
+  const sink = await DuckSink.open(init.db, { memoryLimit: init.dbMemory });
   const pool = init.workers > 0 ? new DecodePool(init.workers) : null;
   send({ t: 'ready' });
   let summary: IngestSummary;

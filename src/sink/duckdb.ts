@@ -66,8 +66,10 @@ export class DuckSink {
   private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection) {}
 
   /** Opens (or creates) the database, creates missing tables and drops rows of captures that never committed. */
-  static async open(path: string): Promise<DuckSink> {
-    const instance = await DuckDBInstance.create(path);
+  static async open(path: string, opts: { memoryLimit?: string } = {}): Promise<DuckSink> {
+    // The writers cap DuckDB's buffer pool (its default is 80 % of RAM): a capture's rows then go
+    // to the file as they pass the cap instead of staying cached, and memory stays flat with size.
+    const instance = await DuckDBInstance.create(path, opts.memoryLimit ? { memory_limit: opts.memoryLimit } : undefined);
     const conn = await instance.connect();
     const sink = new DuckSink(instance, conn);
     try {
