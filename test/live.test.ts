@@ -337,13 +337,16 @@ describe(`live capture on a veth pair in a namespace, replayed with tcpreplay${v
     const db = join(dir, 'sigint.duckdb');
     const pcapDir = join(dir, 'sigint-pcap');
     mkdirSync(pcapDir, { recursive: true });
-    const live = startLive(['-i', VETH_RX, '--db', db, '--write-pcap', pcapDir], { netns: true });
+    const live = startLive(['-i', VETH_RX, '--db', db, '--write-pcap', pcapDir, '--checkpoint', '0.3', '--verbose'], { netns: true });
     const rp = { proc: null as ChildProcess | null };
     try {
       await live.ready;
-      const r = replay(replayFile, 2000); // 3 s
+      const r = replay(replayFile, 2000); // about 3 s
       rp.proc = r.proc;
-      await sleep(1200);
+      // Packets are flowing once a checkpoint commits some (a quiet link makes none); a loaded
+      // machine may start tcpreplay late, so a fixed sleep could signal before any packet came.
+      await Promise.race([live.checkpointed, sleep(20_000).then(() => { throw new Error('no checkpoint within 20 s'); })]);
+      await sleep(300);
       live.proc.kill('SIGINT');
       const run = await live.done;
       expect(run.code, run.stderr).toBe(0);
@@ -355,7 +358,7 @@ describe(`live capture on a veth pair in a namespace, replayed with tcpreplay${v
     const [c] = await query(db, `SELECT packets, status, flows FROM captures`);
     const captured = Number(c!.packets);
     expect(c!.status).toBe('complete');
-    expect(captured).toBeGreaterThan(500);
+    expect(captured).toBeGreaterThan(100);
     expect(captured).toBeLessThan(kept);
     const [f] = await query(db, `SELECT sum(orig_pkts + resp_pkts) AS pkts, count(*) AS n, count(*) FILTER (end_reason = 'shutdown') AS shut FROM flows`);
     expect(Number(f!.pkts)).toBe(captured); // every captured packet is in a written flow

@@ -50,7 +50,11 @@ export interface LiveIngest {
   onCheckpoint?: (packets: number, flows: number) => void;
 }
 
-export interface Progress { path: string; bytes: number; packets: number; flows: number }
+export interface Progress {
+  path: string; bytes: number; packets: number; flows: number;
+  /** The file of the stream being read (0-based), of `files`; stream bytes consumed up to the last merged range. */
+  file: number; files: number; streamBytes: number;
+}
 
 export interface IngestSummary {
   /** The input's name; for a stream of several files, the first and last with the count. */
@@ -250,6 +254,8 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
   const fileStats: FileTotals[] = [];
   /** Range index -> file of the stream it came from. */
   const rangeFile: number[] = [];
+  /** Range index -> stream offset just past it (progress). */
+  const rangeEnd: number[] = [];
   const maxInFlight = pool ? pool.workers * 2 : 1;
   let ranges = 0;
   let lastCheckpoint = Date.now();
@@ -327,7 +333,10 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     ranges++;
     await write();
     if (opts.live && Date.now() - lastCheckpoint >= opts.live.checkpointMs) await checkpoint(opts.live);
-    opts.onProgress?.({ path, bytes: totals.bytes, packets: totals.packets, flows: merger.flowsEmitted + merger.pending });
+    opts.onProgress?.({
+      path: fileStats[rangeFile[r.index] ?? 0]?.path ?? path, bytes: totals.bytes, packets: totals.packets, flows: merger.flowsEmitted + merger.pending,
+      file: rangeFile[r.index] ?? 0, files: inputs.length, streamBytes: rangeEnd[r.index] ?? 0,
+    });
   };
   const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, length: range.length, baseOffset: range.baseOffset, state: range.state, lookback: range.lookback, flow: opts.flow, inspect, sflowPort: opts.sflowPort ?? SFLOW_PORT });
   // The first range waits for a second: a capture that fits in one range is decoded here,
@@ -340,6 +349,7 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
   };
   const onRange = async (range: Range): Promise<void> => {
     rangeFile[range.index] = fileStats.length - 1;
+    rangeEnd[range.index] = range.baseOffset + range.length;
     if (range.index === 0 && !opts.live) { held = range; return; }
     if (held) { const h = held; held = null; await dispatch(h); }
     await dispatch(range);
