@@ -232,7 +232,7 @@ async function sniff(path: string): Promise<MrtSummary['compression']> {
 }
 
 /** The file's (decompressed) bytes as a stream, and a way to close every stream of the chain. */
-function chunks(path: string, compression: MrtSummary['compression'], chunkSize: number): { stream: Readable; close: () => void } {
+function chunks(path: string, compression: MrtSummary['compression'], chunkSize: number): { stream: Readable; close: () => void; failed?: () => Error | null } {
   const src = createReadStream(path, { highWaterMark: chunkSize });
   if (compression === 'none') return { stream: src, close: () => src.destroy() };
   if (compression === 'gzip') {
@@ -242,12 +242,15 @@ function chunks(path: string, compression: MrtSummary['compression'], chunkSize:
     return { stream: gz, close: () => { src.destroy(); gz.destroy(); } };
   }
   // unbzip2-stream is an old-style stream; a PassThrough makes it async-iterable with backpressure.
+  // A decoder error ends the output after what it already gave (whole blocks before the damage are
+  // kept, as with gzip); the error is then reported once those bytes were read.
   const bz = unbzip2();
   const out = new PassThrough();
+  let failed: Error | null = null;
   src.on('error', (e) => out.destroy(e));
-  bz.on('error', (e: Error) => out.destroy(e));
+  bz.on('error', (e: Error) => { failed ??= e; out.end(); });
   src.pipe(bz).pipe(out);
-  return { stream: out, close: () => { src.destroy(); bz.destroy(); out.destroy(); } };
+  return { stream: out, close: () => { src.destroy(); bz.destroy(); out.destroy(); }, failed: () => failed };
 }
 
 type Deliver = (e: MrtEntry) => void | Promise<void>;
@@ -260,7 +263,7 @@ type Deliver = (e: MrtEntry) => void | Promise<void>;
 export async function readMrt(path: string, onEntry: Deliver, opts: MrtReadOptions = {}): Promise<MrtSummary> {
   const compression = await sniff(path);
   const w = new MrtWalker(path, compression, onEntry);
-  const { stream, close } = chunks(path, compression, Math.max(1, Math.floor(opts.chunkSize ?? 1 << 20)));
+  const { stream, close, failed } = chunks(path, compression, Math.max(1, Math.floor(opts.chunkSize ?? 1 << 20)));
   const it = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   try {
     for (;;) {
@@ -273,7 +276,12 @@ export async function readMrt(path: string, onEntry: Deliver, opts: MrtReadOptio
         w.fail(w.position(), compression === 'bzip2' ? `bzip2: data cut short or corrupt (${why})` : `${compression === 'none' ? 'read' : compression}: ${why}`);
         break;
       }
-      if (next.done) { w.finish(); break; }
+      if (next.done) {
+        const bad = failed?.() ?? null;
+        if (bad !== null) w.fail(w.position(), `bzip2: data cut short or corrupt${bad instanceof TypeError ? '' : ` (${bad.message})`}; the whole blocks before it are kept`);
+        else w.finish();
+        break;
+      }
       if (!(await w.chunk(next.value))) break;
     }
   } finally {
