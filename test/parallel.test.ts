@@ -291,6 +291,15 @@ describe('many files: one capture stream, or --no-carry', () => {
     }
   });
 
+  it('files given out of time order are warned about and counted', async () => {
+    const db = join(dir, 'reversed.duckdb');
+    const r = onpath(['ingest', '--no-summary', '--db', db, files[2]!, files[0]!]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*rot-0\.pcap begins \d+\.\d{3} s before .*rot-2\.pcap ends: files out of order\?/);
+    expect(await flowsOf(db, `SELECT count, first_offset FROM anomalies WHERE kind = 'capture_file_out_of_order'`))
+      .toEqual([{ count: 1, first_offset: bytes[2]!.length }]);
+  });
+
   it('a bad file in the stream is named with its own offset; the others still form the stream', async () => {
     const cut = join(dir, 'rot-1-cut.pcap');
     writeFileSync(cut, bytes[1]!.subarray(0, bytes[1]!.length - 7));
