@@ -330,6 +330,11 @@ describe(`live capture on a veth pair in a namespace, replayed with tcpreplay${v
     expect(w).toEqual({ packets: String(kept), isb_usr_deliv: String(kept) });
     const times = `SELECT epoch_ns(first_ts) AS a, epoch_ns(last_ts) AS b FROM captures`;
     expect(await query(catDb, times)).toEqual(await query(db, times)); // the ns stamps survive pcapng exactly
+    // The rotated files given as files: one capture stream, the same flows, a capture_files row each.
+    const streamDb = join(dir, 'written-stream.duckdb');
+    expect(onpath(['ingest', '-q', '--db', streamDb, ...files]).status).toBe(0);
+    expect(await perTuple(streamDb)).toEqual(fromLive);
+    expect(await query(streamDb, `SELECT count(*) AS n, sum(packets) AS p FROM capture_files`)).toEqual([{ n: String(files.length), p: String(kept) }]);
   }, 120_000);
 
   it.skipIf(vethSkip !== null)('SIGINT in the middle of a replay loses no flow that had packets', async () => {
