@@ -511,10 +511,15 @@ export function lookupAddrWords(v4: Lpm4, v6: Lpm6, words: Uint32Array, off: num
  * two to the same answers.
  */
 export function parseIpv4(text: string): number {
-  const n = text.length;
+  return parseIpv4At(text, 0, text.length);
+}
+
+/** parseIpv4 of text[start, end), without cutting the text. */
+export function parseIpv4At(text: string, start: number, end: number): number {
+  const n = end - start;
   if (n < 7 || n > 15) return -1;
   let w = 0, part = 0, digits = 0, dots = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x2e) {
       if (digits === 0 || ++dots > 3) return -1;
