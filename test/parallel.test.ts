@@ -167,36 +167,67 @@ describe('parallel ingest: deterministic for any worker count', () => {
  * finds its ports in the previous range's tail (the lookback), as a single pass would.
  */
 describe('fragments across a range boundary', () => {
+  // Two fragmented datagrams whose first fragments lie just before the 64 KiB boundary and whose
+  // other fragments lie after it: UDP (ports in the first fragment) and ESP (no ports at all).
+  const recs: Uint8Array[] = [];
+  let off = 24, t = 0, boundaryRecord = 0;
+  const rec = (data: Uint8Array) => { recs.push(pcapRecord({ sec: START + Math.floor(t), frac: Math.round((t % 1) * 1e6), data, orig: data.length })); off += 16 + data.length; t += 0.001; };
+  const filler = ether(ETHERTYPE.IPV4, ipv4({ src: '198.51.100.7', dst: '198.51.100.8', proto: IPPROTO.UDP }, udp(7, 9, new Uint8Array(200))));
+  const body = new Uint8Array(8 + 2400).fill(0x5a);
+  body.set(udp(33333, 4444, new Uint8Array(2400)).subarray(0, 8));
+  const frag = (proto: number, at: number, len: number, mf: boolean) => ether(ETHERTYPE.IPV4,
+    ipv4({ src: '198.51.100.1', dst: '198.51.100.2', proto, id: proto === IPPROTO.UDP ? 0x4242 : 0x4343, mf, fragOffset: at, totalLen: 20 + len }, body.subarray(at, at + len)));
+  const ESP = 50;
+  const f1 = frag(IPPROTO.UDP, 0, 1208, true), e1 = frag(ESP, 0, 1200, true);
+  while (off + 2 * 16 + filler.length + f1.length + e1.length < 65536) rec(filler);
+  rec(f1); rec(e1);
+  boundaryRecord = recs.length;
+  rec(filler); rec(frag(IPPROTO.UDP, 1208, 1200, true)); rec(frag(ESP, 1200, 800, false)); rec(filler); rec(frag(IPPROTO.UDP, 2408, 0, false));
+  const q = `SELECT proto, orig_addr, orig_port, resp_port, orig_pkts, fragments, orig_wire_bytes FROM flows WHERE orig_addr = '198.51.100.1' ORDER BY proto`;
+  const expected = [
+    { proto: 17, orig_addr: '198.51.100.1', orig_port: 33333, resp_port: 4444, orig_pkts: 3, fragments: 3, orig_wire_bytes: 3 * 34 + 1208 + 1200 },
+    { proto: 50, orig_addr: '198.51.100.1', orig_port: 0, resp_port: 0, orig_pkts: 2, fragments: 2, orig_wire_bytes: 2 * 34 + 1200 + 800 },
+  ];
+  const noStray = `SELECT count(*)::INT AS n FROM anomalies WHERE kind = 'fragment_without_first'`;
+
   it('belong to their datagram\'s flow, as in one range', async () => {
-    const recs: Uint8Array[] = [];
-    let off = 24, t = 0;
-    const rec = (data: Uint8Array) => { recs.push(pcapRecord({ sec: START + Math.floor(t), frac: Math.round((t % 1) * 1e6), data, orig: data.length })); off += 16 + data.length; t += 0.001; };
-    // Fillers (one UDP flow) until the first fragment ends just before the 64 KiB boundary.
-    const filler = ether(ETHERTYPE.IPV4, ipv4({ src: '198.51.100.7', dst: '198.51.100.8', proto: IPPROTO.UDP }, udp(7, 9, new Uint8Array(200))));
-    const body = new Uint8Array(8 + 2400).fill(0x5a);
-    body.set(udp(33333, 4444, new Uint8Array(2400)).subarray(0, 8));
-    const frag = (at: number, len: number, mf: boolean) => ether(ETHERTYPE.IPV4,
-      ipv4({ src: '198.51.100.1', dst: '198.51.100.2', proto: IPPROTO.UDP, id: 0x4242, mf, fragOffset: at, totalLen: 20 + len }, body.subarray(at, at + len)));
-    const f1 = frag(0, 1208, true), f2 = frag(1208, 1200, true), f3 = frag(2408, 0, false);
-    while (off + 16 + filler.length + 16 + f1.length < 65536) rec(filler);
-    rec(f1);
-    expect(off).toBeLessThan(65536);
-    rec(filler); rec(f2); rec(filler); rec(f3);
-    expect(off - (16 + f3.length)).toBeGreaterThan(65536);
+    expect(off).toBeGreaterThan(65536);
     const path = join(dir, 'frag-boundary.pcap');
     writeFileSync(path, cat(pcapHeader({ linktype: 1, snaplen: 65535 }), ...recs));
-    const q = `SELECT proto, orig_addr, orig_port, resp_port, orig_pkts, fragments, orig_wire_bytes FROM flows WHERE orig_addr = '198.51.100.1'`;
-    const out: Record<string, unknown>[][] = [];
     for (const kb of ['64', '4096']) {
       const db = join(dir, `frag-${kb}.duckdb`);
       const r = onpath(['ingest', '-q', '--workers', '2', '--range-kb', kb, '--db', db, path]);
       expect(r.status, r.stderr).toBe(0);
-      out.push(await flowsOf(db, q));
-      expect(await flowsOf(db, `SELECT count(*)::INT AS n FROM anomalies WHERE kind = 'fragment_without_first'`)).toEqual([{ n: 0 }]);
+      expect(await flowsOf(db, q)).toEqual(expected);
+      expect(await flowsOf(db, noStray)).toEqual([{ n: 0 }]);
     }
-    expect(out[0]).toEqual([{ proto: 17, orig_addr: '198.51.100.1', orig_port: 33333, resp_port: 4444, orig_pkts: 3, fragments: 3,
-      orig_wire_bytes: 3 * 34 + 1208 + 1200 }]);
-    expect(out[1]).toEqual(out[0]);
+  });
+
+  it('also when the boundary is between two files of a stream', async () => {
+    const a = join(dir, 'frag-a.pcap'), b = join(dir, 'frag-b.pcap');
+    writeFileSync(a, cat(pcapHeader({ linktype: 1, snaplen: 65535 }), ...recs.slice(0, boundaryRecord)));
+    writeFileSync(b, cat(pcapHeader({ linktype: 1, snaplen: 65535 }), ...recs.slice(boundaryRecord)));
+    const db = join(dir, 'frag-files.duckdb');
+    const r = onpath(['ingest', '-q', '--db', db, a, b]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(await flowsOf(db, q)).toEqual(expected);
+    expect(await flowsOf(db, noStray)).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('handshake marks', () => {
+  it('a SYN-ACK seen before its SYN still times the ACK that follows', async () => {
+    const p = (fromA: boolean, flags: number, seq: number, ack: number) => tcpPkt(fromA, flags, seq, ack, 0, 40100);
+    const recsHs = [
+      pcapRecord({ sec: START, frac: 0, data: p(false, TCPF.SYN | TCPF.ACK, 9000, 7001) }),
+      pcapRecord({ sec: START, frac: 100, data: p(true, TCPF.SYN, 7000, 0) }),
+      pcapRecord({ sec: START, frac: 400, data: p(true, TCPF.ACK, 7001, 9001) }),
+    ];
+    const path = join(dir, 'reordered-handshake.pcap');
+    writeFileSync(path, cat(pcapHeader({ linktype: 1, snaplen: 128 }), ...recsHs));
+    const db = join(dir, 'reordered-handshake.duckdb');
+    expect(onpath(['ingest', '-q', '--workers', '0', '--db', db, path]).status).toBe(0);
+    expect(await flowsOf(db, `SELECT synack_ack_us FROM flows`)).toEqual([{ synack_ack_us: 400 }]);
   });
 });
 
@@ -291,6 +322,21 @@ describe('many files: one capture stream, or --no-carry', () => {
     }
   });
 
+  it('a file already in the DB is left out of a new stream, never ingested twice', async () => {
+    const db = join(dir, 'overlap.duckdb');
+    expect(onpath(['ingest', '-q', '--db', db, files[0]!, files[1]!]).status).toBe(0);
+    const r = onpath(['ingest', '--no-summary', '--db', db, ...files]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rot-0\.pcap: already ingested in capture 1 \(same content\); left out/);
+    expect(r.stdout).toMatch(/rot-1\.pcap\.gz: already ingested in capture 1/);
+    expect(await flowsOf(db, `SELECT capture_id, path FROM capture_files ORDER BY ALL`)).toEqual([
+      { capture_id: 1, path: files[0] }, { capture_id: 1, path: files[1] }, { capture_id: 2, path: files[2] },
+    ]);
+    // A file alone that is in a stream already: skipped.
+    expect(onpath(['ingest', '--no-summary', '--db', db, files[1]!]).stdout).toMatch(/already ingested as capture 1/);
+    expect(await flowsOf(db, `SELECT sum(packets)::INT AS p FROM captures`)).toEqual([{ p: allRecords.length }]);
+  });
+
   it('files given out of time order are warned about and counted', async () => {
     const db = join(dir, 'reversed.duckdb');
     const r = onpath(['ingest', '--no-summary', '--db', db, files[2]!, files[0]!]);
@@ -312,6 +358,12 @@ describe('many files: one capture stream, or --no-carry', () => {
     try {
       const f = await rows(sink, `SELECT path, status, packets FROM capture_files ORDER BY file_index`);
       expect(f.map((x) => x.status)).toEqual(['complete', 'truncated', 'complete']);
+      // Offsets follow the files' sizes, not how far the reads of the cut file got.
+      expect(await rows(sink, `SELECT stream_offset, size FROM capture_files ORDER BY file_index`)).toEqual([
+        { stream_offset: 0, size: bytes[0]!.length },
+        { stream_offset: bytes[0]!.length, size: bytes[1]!.length - 7 },
+        { stream_offset: bytes[0]!.length + bytes[1]!.length - 7, size: bytes[2]!.length },
+      ]);
       expect(f[1]!.packets).toBe(parts[1]!.length - 1);
       const [cap] = await rows(sink, `SELECT status, error, packets FROM captures`);
       expect(cap!.status).toBe('truncated');

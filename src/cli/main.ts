@@ -58,8 +58,10 @@ function describe(s: IngestSummary): string {
 function unreadable(path: string): string | null {
   if (path === '-') return null;
   try {
-    if (statSync(path).isDirectory()) return 'is a directory';
-    closeSync(openSync(path, 'r'));
+    const st = statSync(path);
+    if (st.isDirectory()) return 'is a directory';
+    // Only a regular file is opened to check it: opening a named pipe would block, or take its data.
+    if (st.isFile()) closeSync(openSync(path, 'r'));
     return null;
   } catch (e) {
     return (e as Error).message;
@@ -72,6 +74,7 @@ function knownStreamSize(paths: string[]): number | null {
   for (const p of paths) {
     if (p === '-') return null;
     try {
+      if (!statSync(p).isFile()) return null;
       const fd = openSync(p, 'r');
       try {
         const head = Buffer.alloc(2);
@@ -129,7 +132,16 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
           (f.packets > 0 ? ` (kept the ${f.packets} packets before it, status ${f.status})` : '') + '\n');
         exit = EXIT_BAD_INPUT;
       }
-      if (!o.quiet) process.stdout.write(describe(s) + '\n');
+      if (!o.quiet) {
+        if (s.action === 'skipped' && (s.alreadyIngested.length === 0 || group.length === 1)) {
+          process.stdout.write(describe(s) + '\n'); // the whole capture is known
+        } else {
+          for (const a of s.alreadyIngested) {
+            process.stdout.write(`${a.path}: already ingested in capture ${a.captureId} (same content); left out (use --replace to ingest it again)\n`);
+          }
+          if (s.action !== 'skipped') process.stdout.write(describe(s) + '\n');
+        }
+      }
     }
     // New flow addresses get their origin AS when routing context is loaded.
     // (Routes seen only in captures' BGP sessions are used by `context load` / `context annotate`.)

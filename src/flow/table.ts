@@ -257,7 +257,7 @@ export class FlowTable {
       // may begin a flow at its SYN-ACK, and the merge joins the marks across ranges.
       const side = isOrig ? 1 : 2;
       if ((fl & (SYN | ACK)) === SYN) {
-        if (this.synRel[f] !== this.synRel[f]) { this.synRel[f] = rel; this.hsSide[f] = side; }
+        if (this.synRel[f] !== this.synRel[f]) { this.synRel[f] = rel; this.hsSide[f] = (this.hsSide[f] & ~3) | side; }
       } else if ((fl & (SYN | ACK)) === (SYN | ACK)) {
         if (this.synAckRel[f] !== this.synAckRel[f] && (this.hsSide[f] & 3) !== side) {
           this.synAckRel[f] = rel;

@@ -13,6 +13,8 @@ export interface RawSource {
   /** Hex SHA-256 of all bytes read; complete once `chunks` is exhausted. */
   digest(): string;
   gzip: boolean;
+  /** Stops reading and releases the file (also when the consumer stopped early). */
+  close(): void;
 }
 
 /**
@@ -43,26 +45,35 @@ export async function openSource(path: CaptureInput, hashing = true): Promise<Ra
   const first = await raw.next();
   const firstChunk: Uint8Array | null = first.done ? null : (first.value as Uint8Array);
   async function* counted(): AsyncGenerator<Uint8Array> {
-    if (firstChunk) { if (hashing) hash.update(firstChunk); bytesRead += firstChunk.length; yield firstChunk; }
-    if (first.done) return;
-    for (;;) {
-      const r = await raw.next();
-      if (r.done) return;
-      const c = r.value as Uint8Array;
-      if (hashing) hash.update(c);
-      bytesRead += c.length;
-      yield c;
+    try {
+      if (firstChunk) { if (hashing) hash.update(firstChunk); bytesRead += firstChunk.length; yield firstChunk; }
+      if (first.done) return;
+      for (;;) {
+        const r = await raw.next();
+        if (r.done) return;
+        const c = r.value as Uint8Array;
+        if (hashing) hash.update(c);
+        bytesRead += c.length;
+        yield c;
+      }
+    } finally {
+      await raw.return?.();
     }
   }
   const gzip = firstChunk !== null && firstChunk.length >= 2 && firstChunk[0] === 0x1f && firstChunk[1] === 0x8b;
   let digest: string | null = null;
+  const plain = counted();
+  const gunzip = gzip ? Readable.from(plain, { objectMode: false }).pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : null;
   const src: RawSource = {
     gzip,
     get bytesRead() { return bytesRead; },
     digest() { if (digest === null) digest = hash.digest('hex'); return digest; },
-    chunks: gzip
-      ? Readable.from(counted(), { objectMode: false }).pipe(createGunzip({ chunkSize: CHUNK_BYTES }))
-      : counted(),
+    chunks: gunzip ?? plain,
+    close() {
+      gunzip?.destroy();
+      void plain.return(undefined).catch(() => {});
+      if (typeof path === 'string' && path !== '-') void raw.return?.().catch(() => {});
+    },
   };
   return src;
 }

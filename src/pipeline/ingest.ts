@@ -7,7 +7,7 @@ import type { AnomalyRecord, CaptureFileRecord, CaptureRecord, IsbCounters, L2Re
 import { ANOMALY_NAMES } from '../wire/anomaly.js';
 import { ethertypeName } from '../wire/ethertype.js';
 import { hashFile } from './hash-file.js';
-import { DEFAULT_RANGE_BYTES, readRanges, type Range, type RangeReadResult } from '../io/range-reader.js';
+import { DEFAULT_RANGE_BYTES, readRanges, type Range, type RangeReadResult, type StreamPosition } from '../io/range-reader.js';
 import { createHash } from 'node:crypto';
 import { batchesOf, processRange, type RangeResult } from './range-task.js';
 import { FlowMerger } from './merge.js';
@@ -61,6 +61,8 @@ export interface IngestSummary {
   path: string;
   /** Each file of the stream, in order, with its own status (one entry for a single file). */
   files: CaptureFileRecord[];
+  /** Files left out because their content is already in the DB (in another capture, alone or in a stream). */
+  alreadyIngested: { path: string; captureId: number }[];
   captureId: number | null;
   /** 'ingested', or 'skipped' when the same content was already in the DB. */
   action: 'ingested' | 'skipped' | 'replaced';
@@ -176,7 +178,9 @@ function streamResult(results: RangeReadResult[], files: CaptureFileRecord[]): R
     for (const r of results) { const v = pick(r); if (v !== null) t = (t ?? 0) + v; }
     return t;
   };
-  const formats = [...new Set(results.map((r) => r.format))];
+  // A file that was no capture at all ('unknown') does not name the stream's format.
+  const known = results.map((r) => r.format).filter((f) => !f.startsWith('unknown'));
+  const formats = [...new Set(known.length > 0 ? known : ['unknown'])];
   const linktypes = [...new Set(results.flatMap((r) => r.linktypes))];
   const snaps = results.map((r) => r.snaplen).filter((v): v is number => v !== null);
   return {
@@ -204,26 +208,49 @@ function streamResult(results: RangeReadResult[], files: CaptureFileRecord[]): R
  * when the writer falls behind the reader waits.
  */
 export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: DuckSink, opts: IngestOptions): Promise<IngestSummary> {
-  const inputs = Array.isArray(input) ? input : [input];
+  let inputs = Array.isArray(input) ? input : [input];
   if (inputs.length === 0) throw new Error('ingestCapture: no input');
-  const names = inputs.map(inputName);
-  const path = names.length === 1 ? names[0]! : `${names[0]} .. ${names[names.length - 1]} (${names.length} files)`;
+  let names = inputs.map(inputName);
+  const streamName = (n: string[]): string => n.length === 1 ? n[0]! : `${n[0]} .. ${n[n.length - 1]} (${n.length} files)`;
+  let path = streamName(names);
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
+  const alreadyIngested: { path: string; captureId: number }[] = [];
   const skipped = (id: number, r?: ReadResult): IngestSummary => ({
-    path, files: [], captureId: id, action: 'skipped', status: r?.status ?? 'complete', error: null, errorOffset: null,
+    path, files: [], alreadyIngested, captureId: id, action: 'skipped', status: r?.status ?? 'complete', error: null, errorOffset: null,
     format: r?.format ?? '', packets: 0, bytes: 0, flows: 0, anomalies: 0, l2Packets: 0, seconds: 0, cpuSeconds: 0, ranges: 0,
     inspected: { dns: 0, tls: 0, quic: 0, http: 0, bgp: 0, certs: 0 },
   });
   let replaceId: number | null = null;
-  let knownSha256: string[] | undefined;
-  if (inputs.every(isRegularFile)) {
-    knownSha256 = [];
-    for (const f of inputs) knownSha256.push(await hashFile(f as string));
+  // Every regular file is hashed first: the identity of the stream (all files regular: known before
+  // reading), and of each file, so that a file already in the DB is never ingested twice.
+  let fileHash: (string | undefined)[] = [];
+  for (const f of inputs) fileHash.push(isRegularFile(f) ? await hashFile(f) : undefined);
+  let knownSha256: string[] | undefined = fileHash.every((h) => h !== undefined) ? fileHash as string[] : undefined;
+  if (knownSha256 !== undefined) {
     const existing = await sink.findCaptureByHash(streamSha256(knownSha256));
     if (existing !== null) {
       if (!opts.replace) return skipped(existing);
       replaceId = existing;
+    }
+  }
+  if (!opts.replace) {
+    // A file already ingested (alone, or in another stream: `ingest day1/*` then `ingest day1/* day2/*`)
+    // is left out; the other files still form the stream.
+    const keep: number[] = [];
+    for (let k = 0; k < inputs.length; k++) {
+      const h = fileHash[k];
+      const id = h === undefined ? null : await sink.findFileByHash(h);
+      if (id === null) keep.push(k);
+      else alreadyIngested.push({ path: names[k]!, captureId: id });
+    }
+    if (keep.length === 0) return skipped(alreadyIngested[0]!.captureId);
+    if (keep.length < inputs.length) {
+      inputs = keep.map((k) => inputs[k]!);
+      names = keep.map((k) => names[k]!);
+      fileHash = keep.map((k) => fileHash[k]);
+      path = streamName(names);
+      knownSha256 = fileHash.every((h) => h !== undefined) ? fileHash as string[] : undefined;
     }
   }
   const pool = opts.pool ?? null;
@@ -253,9 +280,9 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
   const inFlight: Promise<RangeResult>[] = [];
   const fileStats: FileTotals[] = [];
   /** Range index -> file of the stream it came from. */
-  const rangeFile: number[] = [];
+  const rangeFile = new Map<number, number>();
   /** Range index -> stream offset just past it (progress). */
-  const rangeEnd: number[] = [];
+  const rangeEnd = new Map<number, number>();
   const maxInFlight = pool ? pool.workers * 2 : 1;
   let ranges = 0;
   let lastCheckpoint = Date.now();
@@ -313,7 +340,9 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
   const absorb = (r: RangeResult): Promise<void> => serial(() => absorbRange(r));
   const absorbRange = async (r: RangeResult): Promise<void> => {
     totals.add(r);
-    const file = fileStats[rangeFile[r.index] ?? 0];
+    const fileIndex = rangeFile.get(r.index) ?? 0, streamAt = rangeEnd.get(r.index) ?? 0;
+    rangeFile.delete(r.index); rangeEnd.delete(r.index); // live capture makes ranges without end
+    const file = fileStats[fileIndex];
     if (file) file.add(r);
     if (r.error) {
       extraAnomalies.push({ kind: 'range_decode_error', count: 1, firstOffset: r.errorOffset });
@@ -334,8 +363,8 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     await write();
     if (opts.live && Date.now() - lastCheckpoint >= opts.live.checkpointMs) await checkpoint(opts.live);
     opts.onProgress?.({
-      path: fileStats[rangeFile[r.index] ?? 0]?.path ?? path, bytes: totals.bytes, packets: totals.packets, flows: merger.flowsEmitted + merger.pending,
-      file: rangeFile[r.index] ?? 0, files: inputs.length, streamBytes: rangeEnd[r.index] ?? 0,
+      path: file?.path ?? path, bytes: totals.bytes, packets: totals.packets, flows: merger.flowsEmitted + merger.pending,
+      file: fileIndex, files: inputs.length, streamBytes: streamAt,
     });
   };
   const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, length: range.length, baseOffset: range.baseOffset, state: range.state, lookback: range.lookback, flow: opts.flow, inspect, sflowPort: opts.sflowPort ?? SFLOW_PORT });
@@ -348,8 +377,8 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     while (inFlight.length >= maxInFlight) await absorb(await inFlight.shift()!);
   };
   const onRange = async (range: Range): Promise<void> => {
-    rangeFile[range.index] = fileStats.length - 1;
-    rangeEnd[range.index] = range.baseOffset + range.length;
+    rangeFile.set(range.index, fileStats.length - 1);
+    rangeEnd.set(range.index, range.baseOffset + range.length);
     if (range.index === 0 && !opts.live) { held = range; return; }
     if (held) { const h = held; held = null; await dispatch(h); }
     await dispatch(range);
@@ -358,13 +387,14 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
   try {
     const results: RangeReadResult[] = [];
     try {
-      const at = { index: 0, offset: 0 };
+      const at: StreamPosition = { index: 0, offset: 0, lookback: null };
       for (let k = 0; k < inputs.length; k++) {
         fileStats.push(new FileTotals(names[k]!, at.offset));
-        const r = await readRanges(inputs[k]!, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, knownSha256?.[k], opts.live !== undefined, at);
+        const r = await readRanges(inputs[k]!, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, fileHash[k], opts.live !== undefined, at);
         results.push(r);
         at.index += r.ranges;
         at.offset += r.streamBytes;
+        at.lookback = r.tail;
       }
     } finally {
       // Whatever was handed out is merged, also when the reader stopped on an error.
@@ -430,7 +460,7 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     }
     const cpu = process.cpuUsage(cpu0);
     return {
-      path, files, captureId, action: replaceId !== null ? 'replaced' : 'ingested', status: result.status,
+      path, files, alreadyIngested, captureId, action: replaceId !== null ? 'replaced' : 'ingested', status: result.status,
       error: result.error, errorOffset: result.errorOffset, format: result.format,
       packets: totals.packets, bytes: totals.bytes, flows: merger.flowsEmitted,
       anomalies: anomalies.reduce((s, a) => s + a.count, 0),

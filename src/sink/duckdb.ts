@@ -109,6 +109,17 @@ export class DuckSink {
     return rows.length === 0 ? null : Number(rows[0]![0]);
   }
 
+  /** The capture that already holds a file with this content, alone or in a stream of files (the newest). */
+  async findFileByHash(sha256: string): Promise<number | null> {
+    const reader = await this.conn.runAndReadAll(
+      `SELECT capture_id FROM capture_files WHERE sha256 = $1 UNION ALL SELECT capture_id FROM captures WHERE sha256 = $1
+       ORDER BY capture_id DESC LIMIT 1`,
+      [sha256],
+    );
+    const rows = reader.getRows();
+    return rows.length === 0 ? null : Number(rows[0]![0]);
+  }
+
   /** Starts the capture's transaction and allocates its capture_id (max + 1). */
   async beginCapture(): Promise<number> {
     if (this.active) throw new Error(`capture ${this.active.captureId} is still open`);
