@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { generateBuffer } from '../src/gen/ixp-mix.js';
 import { DuckSink } from '../src/sink/duckdb.js';
 import { DecodePool } from '../src/pipeline/pool.js';
+import { ingestCapture } from '../src/pipeline/ingest.js';
+import { DEFAULT_FLOW_OPTIONS } from '../src/flow/options.js';
 import { cat, ether, ETHERTYPE, ipv4, IPPROTO, pcapHeader, pcapRecord, tcp, TCPF, udp } from './helpers/bytes.js';
 import { onpath } from './helpers/cli.js';
 import { ingestAll, rows, tempDir } from './helpers/ingest.js';
@@ -335,6 +337,20 @@ describe('many files: one capture stream, or --no-carry', () => {
     // A file alone that is in a stream already: skipped.
     expect(onpath(['ingest', '--no-summary', '--db', db, files[1]!]).stdout).toMatch(/already ingested as capture 1/);
     expect(await flowsOf(db, `SELECT sum(packets)::INT AS p FROM captures`)).toEqual([{ p: allRecords.length }]);
+  });
+
+  it('a file gone before it is read is a failed file of the stream; the others are kept', async () => {
+    const sink = await DuckSink.open(join(dir, 'gone.duckdb'));
+    try {
+      const s = await ingestCapture([files[0]!, join(dir, 'gone.pcap'), files[2]!], sink, { flow: DEFAULT_FLOW_OPTIONS, replace: false, inspect: false });
+      expect(s.files.map((f) => [f.status, f.packets, f.error?.replace(/:.*/, '') ?? null])).toEqual([
+        ['complete', parts[0]!.length, null], ['failed', 0, 'cannot read'], ['complete', parts[2]!.length, null],
+      ]);
+      expect(s.status).toBe('failed');
+      expect(s.packets).toBe(parts[0]!.length + parts[2]!.length);
+    } finally {
+      sink.close();
+    }
   });
 
   it('files given out of time order are warned about and counted', async () => {

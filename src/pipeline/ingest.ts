@@ -390,7 +390,20 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
       const at: StreamPosition = { index: 0, offset: 0, lookback: null };
       for (let k = 0; k < inputs.length; k++) {
         fileStats.push(new FileTotals(names[k]!, at.offset));
-        const r = await readRanges(inputs[k]!, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, fileHash[k], opts.live !== undefined, at);
+        let r: RangeReadResult;
+        try {
+          r = await readRanges(inputs[k]!, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, fileHash[k], opts.live !== undefined, at);
+        } catch (e) {
+          // In a stream, a file that cannot be opened (gone since it was listed) is a failed file;
+          // the others still form the stream. Alone, it is the caller's error to report.
+          const code = (e as NodeJS.ErrnoException).code;
+          if (inputs.length === 1 || (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EISDIR')) throw e;
+          r = {
+            format: 'unknown', linktypes: [], snaplen: null, isb: { ifRecv: null, ifDrop: null, filterAccept: null, osDrop: null, usrDeliv: null },
+            consumed: 0, size: 0, sha256: fileHash[k] ?? '', status: 'failed', error: `cannot read: ${(e as Error).message}`, errorOffset: 0,
+            ranges: 0, streamBytes: 0, tail: at.lookback ?? null,
+          };
+        }
         results.push(r);
         at.index += r.ranges;
         at.offset += r.streamBytes;
