@@ -431,13 +431,14 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     // A stream is expected in time order (rotated files): a file that begins before the previous
     // one ended was probably given out of order, which splits and mixes its flows.
     let outOfOrder = 0, firstOutOfOrder = -1;
-    for (let k = 1; k < files.length; k++) {
-      const a = files[k - 1]!, b = files[k]!;
-      if (a.lastSec === null || b.firstSec === null) continue;
-      if ((b.firstSec - a.lastSec) * 1e9 + (b.firstNs - a.lastNs) < -1e9) {
+    let a: CaptureFileRecord | null = null; // the last file before b that had packets
+    for (const b of files) {
+      if (b.firstSec === null) continue;
+      if (a !== null && a.lastSec !== null && (b.firstSec - a.lastSec) * 1e9 + (b.firstNs - a.lastNs) < -1e9) {
         if (outOfOrder++ === 0) firstOutOfOrder = b.streamOffset;
         process.stderr.write(`onpath: warning: ${b.path} begins ${((a.lastSec - b.firstSec) + (a.lastNs - b.firstNs) / 1e9).toFixed(3)} s before ${a.path} ends: files out of order? (flows carry over in the order given)\n`);
       }
+      a = b;
     }
     if (outOfOrder > 0) extraAnomalies.push({ kind: 'capture_file_out_of_order', count: outOfOrder, firstOffset: firstOutOfOrder });
     if (replaceId === null && knownSha256 === undefined && !opts.live) {
