@@ -58,9 +58,31 @@ export interface StreamPosition { index: number; offset: number; lookback?: Look
  */
 export interface RangeReadResult extends ReadResult { ranges: number; streamBytes: number; tail: Lookback | null }
 
+/**
+ * Range buffers given back once their range was decoded, for the next ranges: a new buffer of tens
+ * of MiB is zero-filled by the allocator and later collected; a reused one costs neither.
+ */
+export class RangeBuffers {
+  private readonly free: ArrayBuffer[] = [];
+  constructor(private readonly keep = 8) {}
+
+  /** A buffer of at least `size` bytes (contents undefined). */
+  take(size: number): Uint8Array<ArrayBuffer> {
+    for (let i = this.free.length - 1; i >= 0; i--) {
+      const b = this.free[i]!;
+      if (b.byteLength >= size) { this.free.splice(i, 1); return new Uint8Array(b); }
+    }
+    return new Uint8Array(size);
+  }
+
+  give(b: ArrayBuffer): void {
+    if (b.byteLength > 0 && this.free.length < this.keep) this.free.push(b);
+  }
+}
+
 export async function readRanges(
   input: CaptureInput, rangeBytes: number, onRange: (r: Range) => Promise<void>, knownSha256?: string, eachChunk = false,
-  at: StreamPosition = { index: 0, offset: 0 },
+  at: StreamPosition = { index: 0, offset: 0 }, buffers: RangeBuffers = new RangeBuffers(0),
 ): Promise<RangeReadResult> {
   const src = await openSource(input, knownSha256 === undefined);
   // A plain regular file's place in the stream is its size, also when reading stopped early (a
@@ -97,12 +119,17 @@ export async function readRanges(
       consumed: scanned, size: fileSize ?? src.bytesRead, sha256: knownSha256 ?? src.digest(), status, error, errorOffset,
     });
     const capacityFor = (need: number): number => Math.max(need, Math.min(rangeBytes, 64 << 20) + CHUNK_BYTES);
-    const append = (c: Uint8Array): void => {
-      if (accLen + c.length > acc.length) {
-        const bigger = new Uint8Array(capacityFor(accLen + c.length));
+    /** Room for `more` bytes after accLen. */
+    const reserve = (more: number): void => {
+      if (accLen + more > acc.length) {
+        const bigger = buffers.take(capacityFor(accLen + more));
         bigger.set(acc.subarray(0, accLen));
+        if (acc.length > 0) buffers.give(acc.buffer as ArrayBuffer);
         acc = bigger;
       }
+    };
+    const append = (c: Uint8Array): void => {
+      reserve(c.length);
       acc.set(c, accLen);
       accLen += c.length;
     };
@@ -124,7 +151,8 @@ export async function readRanges(
       if (lookbackBytes > 0 && upTo > accBase && (tailState === null || tailAt < accBase || tailAt >= upTo)) findTail(upTo);
       const n = upTo - accBase;
       const rest = accLen - n;
-      const next = new Uint8Array(capacityFor(rest));
+      if (n === 0) { tailAt = -1; tailState = null; state = parser.snapshot(); return; }
+      const next = buffers.take(capacityFor(rest));
       next.set(acc.subarray(n, accLen));
       if (n > 0 && state !== null) {
         const prev = lookback;
@@ -144,10 +172,20 @@ export async function readRanges(
       state = parser.snapshot();
     };
     try {
-      for await (const chunk of src.chunks) {
-        const c = chunk as Uint8Array;
-        if (c.length === 0) continue;
-        append(c);
+      const chunks = src.chunks[Symbol.asyncIterator]();
+      for (;;) {
+        if (src.readInto) {
+          reserve(CHUNK_BYTES);
+          const got = await src.readInto(acc, accLen, CHUNK_BYTES);
+          if (got === 0) break;
+          accLen += got;
+        } else {
+          const r = await chunks.next();
+          if (r.done) break;
+          const c = r.value as Uint8Array;
+          if (c.length === 0) continue;
+          append(c);
+        }
         if (parser === null) {
           if (accLen < 4) continue;
           parser = detectFormat(acc.subarray(0, accLen), NULL_SINK);

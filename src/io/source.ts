@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -15,6 +16,11 @@ export interface RawSource {
   gzip: boolean;
   /** Stops reading and releases the file (also when the consumer stopped early). */
   close(): void;
+  /**
+   * Plain regular files only: reads up to `len` bytes straight into `buf` at `off` (0 at the end),
+   * so the bytes are copied once, from the kernel into the range buffer. `chunks` is then empty.
+   */
+  readInto?: (buf: Uint8Array, off: number, len: number) => Promise<number>;
 }
 
 /**
@@ -40,6 +46,10 @@ export function openRaw(input: CaptureInput): AsyncIterable<Uint8Array> {
  */
 export async function openSource(path: CaptureInput, hashing = true): Promise<RawSource> {
   const hash: Hash = createHash('sha256');
+  if (typeof path === 'string' && path !== '-') {
+    const direct = await openDirect(path, hash, hashing);
+    if (direct !== null) return direct;
+  }
   let bytesRead = 0;
   const raw = openRaw(path)[Symbol.asyncIterator]();
   const first = await raw.next();
@@ -76,4 +86,35 @@ export async function openSource(path: CaptureInput, hashing = true): Promise<Ra
     },
   };
   return src;
+}
+
+/** A plain (not gzip) regular file read with positioned reads into the caller's buffer; null otherwise. */
+async function openDirect(path: string, hash: Hash, hashing: boolean): Promise<RawSource | null> {
+  const fh = await open(path, 'r');
+  let keep = false;
+  try {
+    if (!(await fh.stat()).isFile()) return null;
+    const head = new Uint8Array(2);
+    const { bytesRead: h } = await fh.read(head, 0, 2, 0);
+    if (h === 2 && head[0] === 0x1f && head[1] === 0x8b) return null;
+    keep = true;
+  } finally {
+    if (!keep) await fh.close();
+  }
+  let bytesRead = 0;
+  let digest: string | null = null;
+  let closed = false;
+  return {
+    gzip: false,
+    get bytesRead() { return bytesRead; },
+    digest() { if (digest === null) digest = hash.digest('hex'); return digest; },
+    chunks: (async function* (): AsyncGenerator<Uint8Array> { /* read with readInto */ })(),
+    close() { if (!closed) { closed = true; void fh.close().catch(() => {}); } },
+    async readInto(buf: Uint8Array, off: number, len: number): Promise<number> {
+      const { bytesRead: n } = await fh.read(buf, off, len, bytesRead);
+      if (hashing && n > 0) hash.update(buf.subarray(off, off + n));
+      bytesRead += n;
+      return n;
+    },
+  };
 }

@@ -7,7 +7,7 @@ import type { AnomalyRecord, CaptureFileRecord, CaptureRecord, IsbCounters, L2Re
 import { ANOMALY_NAMES } from '../wire/anomaly.js';
 import { ethertypeName } from '../wire/ethertype.js';
 import { hashFile } from './hash-file.js';
-import { DEFAULT_RANGE_BYTES, readRanges, type Range, type RangeReadResult, type StreamPosition } from '../io/range-reader.js';
+import { DEFAULT_RANGE_BYTES, RangeBuffers, readRanges, type Range, type RangeReadResult, type StreamPosition } from '../io/range-reader.js';
 import { createHash } from 'node:crypto';
 import { batchesOf, processRange, type RangeResult } from './range-task.js';
 import { FlowMerger } from './merge.js';
@@ -339,6 +339,7 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
   }, Math.min(opts.live.checkpointMs, 1000)) : null;
   const absorb = (r: RangeResult): Promise<void> => serial(() => absorbRange(r));
   const absorbRange = async (r: RangeResult): Promise<void> => {
+    if (r.rangeBuffer) { buffers.give(r.rangeBuffer); r.rangeBuffer = undefined; }
     totals.add(r);
     const fileIndex = rangeFile.get(r.index) ?? 0, streamAt = rangeEnd.get(r.index) ?? 0;
     rangeFile.delete(r.index); rangeEnd.delete(r.index); // live capture makes ranges without end
@@ -368,11 +369,18 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     });
   };
   const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, length: range.length, baseOffset: range.baseOffset, state: range.state, lookback: range.lookback, flow: opts.flow, inspect, sflowPort: opts.sflowPort ?? SFLOW_PORT });
+  const buffers = new RangeBuffers();
+  /** Decodes a range in this thread; its buffer is free for the reader again after. */
+  const decodeHere = (range: Range): RangeResult => {
+    const r = processRange(taskOf(range));
+    buffers.give(range.buffer);
+    return r;
+  };
   // The first range waits for a second: a capture that fits in one range is decoded here,
   // without starting threads (same range, same output).
   let held: Range | null = null;
   const dispatch = async (range: Range): Promise<void> => {
-    if (!pool) { await absorb(processRange(taskOf(range))); return; }
+    if (!pool) { await absorb(decodeHere(range)); return; }
     inFlight.push(pool.run(taskOf(range)));
     while (inFlight.length >= maxInFlight) await absorb(await inFlight.shift()!);
   };
@@ -392,7 +400,7 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
         fileStats.push(new FileTotals(names[k]!, at.offset));
         let r: RangeReadResult;
         try {
-          r = await readRanges(inputs[k]!, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, fileHash[k], opts.live !== undefined, at);
+          r = await readRanges(inputs[k]!, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, fileHash[k], opts.live !== undefined, at, buffers);
         } catch (e) {
           // In a stream, a file that cannot be opened (gone since it was listed) is a failed file;
           // the others still form the stream. Alone, it is the caller's error to report.
@@ -411,7 +419,7 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
       }
     } finally {
       // Whatever was handed out is merged, also when the reader stopped on an error.
-      if (held) { const h: Range = held; held = null; await absorb(processRange(taskOf(h))); }
+      if (held) { const h: Range = held; held = null; await absorb(decodeHere(h)); }
       while (inFlight.length > 0) await absorb(await inFlight.shift()!);
       if (liveTimer) clearInterval(liveTimer);
       await turn;

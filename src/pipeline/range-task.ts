@@ -52,6 +52,8 @@ export interface RangeResult {
   bindings: BindingRecord[];
   /** What inspection learned (null when off). */
   inspect: InspectRows | null;
+  /** The range's own buffer, moved back from a worker for reuse (src/io/range-reader.ts RangeBuffers). */
+  rangeBuffer?: ArrayBuffer;
 }
 
 /** Decodes one range into flow parts; pure, runs in a worker or in-process. */
