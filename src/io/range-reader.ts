@@ -34,7 +34,7 @@ export interface Range {
 
 export interface Lookback { buffer: ArrayBuffer; length: number; baseOffset: number; state: ParserState }
 
-/** Bytes of the previous range kept for a range's stray fragments (at most a quarter of a range). */
+/** Bytes of the previous range kept for a range's stray fragments (the whole range when ranges are smaller). */
 export const LOOKBACK_BYTES = 256 * 1024;
 
 export const DEFAULT_RANGE_BYTES = 16 * 1024 * 1024;
@@ -105,7 +105,7 @@ export async function readRanges(
     let index = at.index;
     let state: ParserState | null = null; // parser state at accBase's first record
     let cut = rangeBytes;
-    const lookbackBytes = eachChunk ? 0 : Math.min(LOOKBACK_BYTES, Math.floor(rangeBytes / 4));
+    const lookbackBytes = eachChunk ? 0 : Math.min(LOOKBACK_BYTES, rangeBytes);
     // The record boundary where the current range's tail (the next range's lookback) starts, and the parser state there.
     let tailAt = -1;
     let tailState: ParserState | null = null;
