@@ -240,7 +240,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program.command('ingest')
     .description('decode pcap/pcapng captures (or - for stdin; gzip detected) into flow records')
-    .argument('<capture...>', 'capture files, or - for stdin')
+    .argument('<capture...>', 'capture files, or - for stdin; several form one capture stream in the order given')
     .option('--db <path>', 'DuckDB file', 'onpath.duckdb')
     .option('--splt <n>', 'sizes and gaps of the first N packets per flow (0 = off)', intArg(0, 255), DEFAULT_FLOW_OPTIONS.splt)
     .option('--tcp-timeout <sec>', 'TCP idle timeout, capture time', secondsArg, DEFAULT_FLOW_OPTIONS.tcpIdleSec)
