@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusPath } from './helpers/corpus.js';
@@ -75,5 +75,26 @@ describe('cli', () => {
     const r = onpath(['ingest', '--db', stdinDb, '-'], pcap);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^-: complete, capture 1, pcap, 47 packets/m);
+  });
+
+  it('--db-memory takes DuckDB sizes and refuses anything else', () => {
+    const bad = onpath(['ingest', '--db-memory', 'lots', '--db', join(dir, 'mem.duckdb'), corpusPath('zeek-mixed-vlan-mpls.pcap')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/expected a size such as 256MB or 2GB, got 'lots'/);
+    const small = onpath(['ingest', '--db-memory', '64MB', '--db', join(dir, 'mem.duckdb'), corpusPath('zeek-mixed-vlan-mpls.pcap')]);
+    expect(small.status).toBe(2);
+    expect(small.stderr).toMatch(/at least 128MB/);
+    const ok = onpath(['ingest', '-q', '--db-memory', '128M', '--db', join(dir, 'mem.duckdb'), corpusPath('zeek-mixed-vlan-mpls.pcap')]);
+    expect(ok.status, ok.stderr).toBe(0);
+  });
+
+  it('a named pipe is read as a capture (not opened twice)', () => {
+    const fifo = join(dir, 'capture.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `cat "${corpusPath('zeek-mixed-vlan-mpls.pcap')}" > "${fifo}"`]);
+    const r = onpath(['ingest', '--no-summary', '--db', join(dir, 'fifo.duckdb'), fifo]);
+    writer.kill();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/capture\.fifo: complete, capture 1, pcap, 47 packets/);
   });
 });

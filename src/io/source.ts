@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -90,10 +90,11 @@ export async function openSource(path: CaptureInput, hashing = true): Promise<Ra
 
 /** A plain (not gzip) regular file read with positioned reads into the caller's buffer; null otherwise. */
 async function openDirect(path: string, hash: Hash, hashing: boolean): Promise<RawSource | null> {
+  // Looked at before opening: opening a named pipe to find out would take its writer's data.
+  try { if (!(await stat(path)).isFile()) return null; } catch { return null; }
   const fh = await open(path, 'r');
   let keep = false;
   try {
-    if (!(await fh.stat()).isFile()) return null;
     const head = new Uint8Array(2);
     const { bytesRead: h } = await fh.read(head, 0, 2, 0);
     if (h === 2 && head[0] === 0x1f && head[1] === 0x8b) return null;
