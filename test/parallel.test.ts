@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { generateBuffer } from '../src/gen/ixp-mix.js';
@@ -322,6 +322,27 @@ describe('many files: one capture stream, or --no-carry', () => {
       sink.close();
       one.close();
     }
+  });
+
+  it('a directory is its capture files in name order, numbers as numbers', async () => {
+    const d = join(dir, 'rotated');
+    mkdirSync(d);
+    copyFileSync(files[0]!, join(d, 'p_9.pcap'));
+    copyFileSync(files[1]!, join(d, 'p_10.pcap.gz'));
+    copyFileSync(files[2]!, join(d, 'p_11.pcap'));
+    writeFileSync(join(d, 'notes.txt'), 'not a capture');
+    const db = join(dir, 'dir.duckdb');
+    const r = onpath(['ingest', '-q', '--db', db, d]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(await flowsOf(db, `SELECT path FROM capture_files ORDER BY file_index`)).toEqual(
+      ['p_9.pcap', 'p_10.pcap.gz', 'p_11.pcap'].map((n) => ({ path: join(d, n) })));
+    const noGaps = `SELECT * EXCLUDE (flow_id, capture_id) REPLACE (regexp_replace(history, '[Gg]', '', 'g') AS history) FROM flows ORDER BY ALL`;
+    expect(await flowsOf(db, noGaps)).toEqual(await flowsOf(single, noGaps));
+    const empty = join(dir, 'empty-dir');
+    mkdirSync(empty);
+    const e = onpath(['ingest', '-q', '--db', db, empty]);
+    expect(e.status).toBe(1);
+    expect(e.stderr).toMatch(/empty-dir: no capture files in this directory/);
   });
 
   it('a file already in the DB is left out of a new stream, never ingested twice', async () => {

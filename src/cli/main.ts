@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DuckSink } from '../sink/duckdb.js';
 import { DEFAULT_FLOW_OPTIONS, type FlowOptions } from '../flow/options.js';
@@ -54,6 +55,21 @@ function describe(s: IngestSummary): string {
   return `${head}${seen}; ${tail}`;
 }
 
+/** Names that look like capture files (gzip too), in a directory given as an input. */
+const CAPTURE_NAME = /\.(pcap|pcapng|cap|dmp|erf)(\.gz)?$|\.pcap\d+$/i;
+
+/**
+ * A directory's capture files in name order, numbers compared as numbers (tcpdump -C writes f, f1, f2 .. f10;
+ * dumpcap -b f_00001_<time>), or null when `path` is not a directory.
+ */
+function captureFilesIn(path: string): string[] | null {
+  try { if (!statSync(path).isDirectory()) return null; } catch { return null; }
+  return readdirSync(path)
+    .filter((n) => CAPTURE_NAME.test(n) && statSync(join(path, n)).isFile())
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    .map((n) => join(path, n));
+}
+
 /** Why a capture path cannot be read ('-' and readable files: null). */
 function unreadable(path: string): string | null {
   if (path === '-') return null;
@@ -99,7 +115,14 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
   let exit = 0;
   // A stream of several files is one capture: a file that cannot be opened is named and left out
   // before it starts (the others still form the stream).
-  const readable = inputs.filter((p) => {
+  const expanded: string[] = [];
+  for (const p of inputs) {
+    const files = p === '-' ? null : captureFilesIn(p);
+    if (files === null) { expanded.push(p); continue; }
+    if (files.length === 0) { process.stderr.write(`onpath: ${p}: no capture files in this directory\n`); exit = EXIT_BAD_INPUT; }
+    expanded.push(...files);
+  }
+  const readable = expanded.filter((p) => {
     const why = unreadable(p);
     if (why !== null) { process.stderr.write(`onpath: ${p}: cannot read: ${why}\n`); exit = EXIT_BAD_INPUT; }
     return why === null;
@@ -240,7 +263,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program.command('ingest')
     .description('decode pcap/pcapng captures (or - for stdin; gzip detected) into flow records')
-    .argument('<capture...>', 'capture files, or - for stdin; several form one capture stream in the order given')
+    .argument('<capture...>', 'capture files or directories of them (name order), or - for stdin; several form one capture stream in the order given')
     .option('--db <path>', 'DuckDB file', 'onpath.duckdb')
     .option('--splt <n>', 'sizes and gaps of the first N packets per flow (0 = off)', intArg(0, 255), DEFAULT_FLOW_OPTIONS.splt)
     .option('--tcp-timeout <sec>', 'TCP idle timeout, capture time', secondsArg, DEFAULT_FLOW_OPTIONS.tcpIdleSec)
