@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { generateBuffer } from '../src/gen/ixp-mix.js';
@@ -331,9 +331,12 @@ describe('many files: one capture stream, or --no-carry', () => {
     copyFileSync(files[1]!, join(d, 'p_10.pcap.gz'));
     copyFileSync(files[2]!, join(d, 'p_11.pcap'));
     writeFileSync(join(d, 'notes.txt'), 'not a capture');
+    symlinkSync(join(d, 'nowhere'), join(d, 'dangling.pcap')); // a broken link is no capture file
+    copyFileSync(files[0]!, join(d, 'q.pcap1')); // tcpdump -C naming; the same content as p_9.pcap
     const db = join(dir, 'dir.duckdb');
     const r = onpath(['ingest', '-q', '--db', db, d]);
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/q\.pcap1: same content as .*p_9\.pcap earlier in this stream; left out/);
     expect(await flowsOf(db, `SELECT path FROM capture_files ORDER BY file_index`)).toEqual(
       ['p_9.pcap', 'p_10.pcap.gz', 'p_11.pcap'].map((n) => ({ path: join(d, n) })));
     const noGaps = `SELECT * EXCLUDE (flow_id, capture_id) REPLACE (regexp_replace(history, '[Gg]', '', 'g') AS history) FROM flows ORDER BY ALL`;

@@ -56,7 +56,7 @@ function describe(s: IngestSummary): string {
 }
 
 /** Names that look like capture files (gzip too), in a directory given as an input. */
-const CAPTURE_NAME = /\.(pcap|pcapng|cap|dmp|erf)(\.gz)?$|\.pcap\d+$/i;
+const CAPTURE_NAME = /\.(pcap\d*|pcapng|cap)(\.gz)?$/i;
 
 /**
  * A directory's capture files in name order, numbers compared as numbers (tcpdump -C writes f, f1, f2 .. f10;
@@ -64,8 +64,11 @@ const CAPTURE_NAME = /\.(pcap|pcapng|cap|dmp|erf)(\.gz)?$|\.pcap\d+$/i;
  */
 function captureFilesIn(path: string): string[] | null {
   try { if (!statSync(path).isDirectory()) return null; } catch { return null; }
-  return readdirSync(path)
-    .filter((n) => CAPTURE_NAME.test(n) && statSync(join(path, n)).isFile())
+  let names: string[];
+  try { names = readdirSync(path); } catch { return []; }
+  const isFile = (p: string): boolean => { try { return statSync(p).isFile(); } catch { return false; } };
+  return names
+    .filter((n) => CAPTURE_NAME.test(n) && isFile(join(path, n)))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
     .map((n) => join(path, n));
 }

@@ -64,7 +64,7 @@ export interface RangeReadResult extends ReadResult { ranges: number; streamByte
  */
 export class RangeBuffers {
   private readonly free: ArrayBuffer[] = [];
-  constructor(private readonly keep = 8) {}
+  constructor(private readonly keep = 4) {}
 
   /** A buffer of at least `size` bytes (contents undefined). */
   take(size: number): Uint8Array<ArrayBuffer> {
@@ -82,13 +82,13 @@ export class RangeBuffers {
 
 export async function readRanges(
   input: CaptureInput, rangeBytes: number, onRange: (r: Range) => Promise<void>, knownSha256?: string, eachChunk = false,
-  at: StreamPosition = { index: 0, offset: 0 }, buffers: RangeBuffers = new RangeBuffers(0),
+  at: StreamPosition = { index: 0, offset: 0 }, buffers: RangeBuffers = new RangeBuffers(0), knownSize?: number,
 ): Promise<RangeReadResult> {
-  const src = await openSource(input, knownSha256 === undefined);
+  const src = await openSource(input, knownSha256 === undefined, knownSize);
   // A plain regular file's place in the stream is its size, also when reading stopped early (a
   // failed file must not move the next file's offsets by how far the reads got).
   let fileSize: number | null = null;
-  if (typeof input === 'string' && input !== '-') { try { const st = statSync(input); if (st.isFile()) fileSize = st.size; } catch { /* read errors surface below */ } }
+  if (typeof input === 'string' && input !== '-') { try { const st = statSync(input); if (st.isFile()) fileSize = knownSize ?? st.size; } catch { /* read errors surface below */ } }
   try {
     return await scan();
   } finally {

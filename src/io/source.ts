@@ -44,10 +44,14 @@ export function openRaw(input: CaptureInput): AsyncIterable<Uint8Array> {
  * stream. Returns decompressed chunks; a gzip stream that ends early raises an Error
  * with code 'Z_BUF_ERROR' (mapped to a truncation by the caller).
  */
-export async function openSource(path: CaptureInput, hashing = true): Promise<RawSource> {
+/**
+ * `limit`: for a plain regular file, read no more than this many bytes (the length its known hash
+ * covers: a file still being written must not grow under the reader).
+ */
+export async function openSource(path: CaptureInput, hashing = true, limit?: number): Promise<RawSource> {
   const hash: Hash = createHash('sha256');
   if (typeof path === 'string' && path !== '-') {
-    const direct = await openDirect(path, hash, hashing);
+    const direct = await openDirect(path, hash, hashing, limit);
     if (direct !== null) return direct;
   }
   let bytesRead = 0;
@@ -89,9 +93,14 @@ export async function openSource(path: CaptureInput, hashing = true): Promise<Ra
 }
 
 /** A plain (not gzip) regular file read with positioned reads into the caller's buffer; null otherwise. */
-async function openDirect(path: string, hash: Hash, hashing: boolean): Promise<RawSource | null> {
+async function openDirect(path: string, hash: Hash, hashing: boolean, limit?: number): Promise<RawSource | null> {
   // Looked at before opening: opening a named pipe to find out would take its writer's data.
-  try { if (!(await stat(path)).isFile()) return null; } catch { return null; }
+  let end: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) return null;
+    end = limit ?? st.size; // what was there when the ingest looked; bytes appended later are not read
+  } catch { return null; }
   const fh = await open(path, 'r');
   let keep = false;
   try {
@@ -112,7 +121,9 @@ async function openDirect(path: string, hash: Hash, hashing: boolean): Promise<R
     chunks: (async function* (): AsyncGenerator<Uint8Array> { /* read with readInto */ })(),
     close() { if (!closed) { closed = true; void fh.close().catch(() => {}); } },
     async readInto(buf: Uint8Array, off: number, len: number): Promise<number> {
-      const { bytesRead: n } = await fh.read(buf, off, len, bytesRead);
+      const want = Math.min(len, end - bytesRead);
+      if (want <= 0) return 0;
+      const { bytesRead: n } = await fh.read(buf, off, want, bytesRead);
       if (hashing && n > 0) hash.update(buf.subarray(off, off + n));
       bytesRead += n;
       return n;

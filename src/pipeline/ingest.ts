@@ -225,7 +225,13 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
   // Every regular file is hashed first: the identity of the stream (all files regular: known before
   // reading), and of each file, so that a file already in the DB is never ingested twice.
   let fileHash: (string | undefined)[] = [];
-  for (const f of inputs) fileHash.push(isRegularFile(f) ? await hashFile(f) : undefined);
+  let fileSize: (number | undefined)[] = [];
+  for (const f of inputs) {
+    // A file that cannot be hashed now is read (and fails) in its turn, as a failed file of the stream.
+    const h = isRegularFile(f) ? await hashFile(f).catch(() => undefined) : undefined;
+    fileHash.push(h?.sha256);
+    fileSize.push(h?.size);
+  }
   let knownSha256: string[] | undefined = fileHash.every((h) => h !== undefined) ? fileHash as string[] : undefined;
   if (knownSha256 !== undefined) {
     const existing = await sink.findCaptureByHash(streamSha256(knownSha256));
@@ -238,8 +244,14 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     // A file already ingested (alone, or in another stream: `ingest day1/*` then `ingest day1/* day2/*`)
     // is left out; the other files still form the stream.
     const keep: number[] = [];
+    const seen = new Map<string, string>();
     for (let k = 0; k < inputs.length; k++) {
       const h = fileHash[k];
+      if (h !== undefined && seen.has(h)) {
+        process.stderr.write(`onpath: ${names[k]}: same content as ${seen.get(h)} earlier in this stream; left out\n`);
+        continue;
+      }
+      if (h !== undefined) seen.set(h, names[k]!);
       const id = h === undefined ? null : await sink.findFileByHash(h);
       if (id === null) keep.push(k);
       else alreadyIngested.push({ path: names[k]!, captureId: id });
@@ -249,6 +261,7 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
       inputs = keep.map((k) => inputs[k]!);
       names = keep.map((k) => names[k]!);
       fileHash = keep.map((k) => fileHash[k]);
+      fileSize = keep.map((k) => fileSize[k]);
       path = streamName(names);
       knownSha256 = fileHash.every((h) => h !== undefined) ? fileHash as string[] : undefined;
     }
@@ -400,7 +413,7 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
         fileStats.push(new FileTotals(names[k]!, at.offset));
         let r: RangeReadResult;
         try {
-          r = await readRanges(inputs[k]!, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, fileHash[k], opts.live !== undefined, at, buffers);
+          r = await readRanges(inputs[k]!, opts.rangeBytes ?? DEFAULT_RANGE_BYTES, onRange, fileHash[k], opts.live !== undefined, at, buffers, fileSize[k]);
         } catch (e) {
           // In a stream, a file that cannot be opened (gone since it was listed) is a failed file;
           // the others still form the stream. Alone, it is the caller's error to report.
@@ -408,7 +421,7 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
           if (inputs.length === 1 || (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EISDIR')) throw e;
           r = {
             format: 'unknown', linktypes: [], snaplen: null, isb: { ifRecv: null, ifDrop: null, filterAccept: null, osDrop: null, usrDeliv: null },
-            consumed: 0, size: 0, sha256: fileHash[k] ?? '', status: 'failed', error: `cannot read: ${(e as Error).message}`, errorOffset: 0,
+            consumed: 0, size: 0, sha256: '', status: 'failed', error: `cannot read: ${(e as Error).message}`, errorOffset: 0,
             ranges: 0, streamBytes: 0, tail: at.lookback ?? null,
           };
         }

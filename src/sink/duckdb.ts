@@ -112,7 +112,8 @@ export class DuckSink {
   /** The capture that already holds a file with this content, alone or in a stream of files (the newest). */
   async findFileByHash(sha256: string): Promise<number | null> {
     const reader = await this.conn.runAndReadAll(
-      `SELECT capture_id FROM capture_files WHERE sha256 = $1 UNION ALL SELECT capture_id FROM captures WHERE sha256 = $1
+      `SELECT capture_id FROM capture_files WHERE sha256 = $1 AND NOT (status = 'failed' AND packets = 0)
+       UNION ALL SELECT capture_id FROM captures WHERE sha256 = $1
        ORDER BY capture_id DESC LIMIT 1`,
       [sha256],
     );
