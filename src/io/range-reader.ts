@@ -64,7 +64,7 @@ export interface RangeReadResult extends ReadResult { ranges: number; streamByte
  */
 export class RangeBuffers {
   private readonly free: ArrayBuffer[] = [];
-  constructor(private readonly keep = 4) {}
+  constructor(private readonly keep = 2) {}
 
   /** A buffer of at least `size` bytes (contents undefined). */
   take(size: number): Uint8Array<ArrayBuffer> {
