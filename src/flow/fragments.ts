@@ -1,11 +1,7 @@
 import type { Decoded } from '../wire/packet.js';
 
-/**
- * Which flow a fragmented datagram belongs to, by (src, dst, protocol, fragment id).
- * Direct-mapped and bounded: a newer datagram may overwrite an older one's entry.
- * Entries carry the flow's generation so a reused flow slot is never mistaken for it.
- */
 const SIZE = 1 << 16;
+const WORDS = 10; // src 4, dst 4, proto, id
 
 /** Finds the ports of a fragment's datagram outside the flow table's view (the previous range's tail). */
 export interface StrayFragmentPorts {
@@ -13,8 +9,12 @@ export interface StrayFragmentPorts {
   ports(p: Decoded): boolean;
   found: number;
 }
-const WORDS = 10; // src 4, dst 4, proto, id
 
+/**
+ * Which flow a fragmented datagram belongs to, by (src, dst, protocol, fragment id).
+ * Direct-mapped and bounded: a newer datagram may overwrite an older one's entry.
+ * Entries carry the flow's generation so a reused flow slot is never mistaken for it.
+ */
 export class FragmentMap {
   private readonly keys = new Uint32Array(SIZE * WORDS);
   private readonly flow = new Int32Array(SIZE).fill(-1);

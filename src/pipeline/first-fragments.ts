@@ -2,7 +2,7 @@ import type { Lookback } from '../io/range-reader.js';
 import type { PacketSink } from '../io/packet-sink.js';
 import { PcapParser } from '../io/pcap.js';
 import { PcapngParser } from '../io/pcapng.js';
-import type { StrayFragmentPorts } from '../flow/fragments.js';
+import { FragmentMap, type StrayFragmentPorts } from '../flow/fragments.js';
 import { icmpCounterpart } from '../flow/zeek-state.js';
 import { AnomalyCounters } from '../wire/anomaly.js';
 import { decodeLink } from '../wire/link.js';
@@ -10,41 +10,31 @@ import { Decoded, L3 } from '../wire/packet.js';
 
 const ICMP = 1, ICMPV6 = 58;
 
-/** A 32-bit hash of the datagram key, so that a stray fragment with no first fragment here costs no string. */
-function hashOf(p: Decoded): number {
-  let h = Math.imul((p.fragId >>> 0) ^ (p.proto << 24), 0x9e3779b1);
-  for (let i = 0; i < 4; i++) h = Math.imul(h ^ p.src[i]! ^ Math.imul(p.dst[i]!, 0x85ebca6b), 0xc2b2ae35) ^ (h >>> 13);
-  return h | 0;
-}
-
-function keyOf(p: Decoded): string {
-  return `${p.src[0]},${p.src[1]},${p.src[2]},${p.src[3]}>${p.dst[0]},${p.dst[1]},${p.dst[2]},${p.dst[3]}/${p.proto}#${p.fragId >>> 0}`;
-}
-
 /**
  * The first fragments in the previous range's tail, by (src, dst, protocol, id): the ports that
  * a single pass would have given their later fragments. Decoded once, on the first stray fragment
- * of the range (most ranges never have one); strings are made only then.
+ * of the range (most ranges never have one), into the flow table's own fragment map, whose entry
+ * points at the datagram's ports here instead of at a flow.
  */
 export class FirstFragments implements StrayFragmentPorts, PacketSink {
   found = 0;
-  private map: Map<string, number> | null = null;
-  private readonly hashes = new Set<number>();
+  private map: FragmentMap | null = null;
+  /** (sport << 16 | dport) >>> 0 per first fragment, indexed by the map's entries. */
+  private readonly portsOf: number[] = [];
   private readonly p = new Decoded(new AnomalyCounters());
 
   constructor(private readonly lookback: Lookback) {}
 
   ports(p: Decoded): boolean {
     if (this.map === null) this.load();
-    if (!this.hashes.has(hashOf(p))) return false;
-    const v = this.map!.get(keyOf(p));
-    if (v === undefined) return false;
-    this.found = v;
+    const i = this.map!.get(p.src, p.dst, p.proto, p.fragId);
+    if (i < 0) return false;
+    this.found = this.portsOf[i]!;
     return true;
   }
 
   private load(): void {
-    this.map = new Map();
+    this.map = new FragmentMap();
     const { buffer, length, baseOffset, state } = this.lookback;
     const parser = state.kind === 'pcap' ? new PcapParser(this, state) : new PcapngParser(this, state);
     try {
@@ -70,8 +60,8 @@ export class FirstFragments implements StrayFragmentPorts, PacketSink {
       const c = icmpCounterpart(p.proto === ICMPV6, p.icmpType);
       dport = c >= 0 ? c : p.icmpCode;
     }
-    this.map!.set(keyOf(p), ((sport << 16) | dport) >>> 0);
-    this.hashes.add(hashOf(p));
+    this.map!.put(p.src, p.dst, p.proto, p.fragId, this.portsOf.length, 0);
+    this.portsOf.push(((sport << 16) | dport) >>> 0);
   }
 
   anomaly(): void { /* counted by the range that owns the record */ }
