@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DuckSink } from '../sink/duckdb.js';
@@ -87,24 +87,6 @@ function unreadable(path: string): string | null {
   }
 }
 
-/** The stream size of plain capture files (for a progress share), or null when any is stdin or gzip. */
-function knownStreamSize(paths: string[]): number | null {
-  let total = 0;
-  for (const p of paths) {
-    if (p === '-') return null;
-    try {
-      if (!statSync(p).isFile()) return null;
-      const fd = openSync(p, 'r');
-      try {
-        const head = Buffer.alloc(2);
-        if (readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b) return null;
-      } finally { closeSync(fd); }
-      total += statSync(p).size;
-    } catch { return null; }
-  }
-  return total;
-}
-
 async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number> {
   const flow: FlowOptions = {
     ...DEFAULT_FLOW_OPTIONS,
@@ -137,7 +119,7 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
   try {
     for (const [gi, group] of groups.entries()) {
       const path = group.length === 1 ? group[0]! : `${group[0]} .. ${group[group.length - 1]}`;
-      const progress = new ProgressLine(!o.quiet && process.stderr.isTTY === true, [gi + 1, groups.length], knownStreamSize(group));
+      const progress = new ProgressLine(!o.quiet && process.stderr.isTTY === true, [gi + 1, groups.length]);
       let s: IngestSummary;
       try {
         s = await ingestCapture(group, sink, { flow, replace: o.replace, pool, rangeBytes: o.rangeKb * 1024, inspect: o.inspect, sflowPort: o.sflow ? o.sflowPort : 0, onProgress: (p) => progress.update(p) });

@@ -11,10 +11,9 @@ export class ProgressLine {
   private readonly start = Date.now();
   private shown = false;
   /**
-   * `job`: this capture's place among the job's (1-based) and their count; `totalBytes`: the size of
-   * the capture's files when known (their stream is the files' bytes), else null.
+   * `job`: this capture's place among the job's (1-based) and their count.
    */
-  constructor(private readonly enabled: boolean, private readonly job: [number, number] = [1, 1], private readonly totalBytes: number | null = null) {}
+  constructor(private readonly enabled: boolean, private readonly job: [number, number] = [1, 1]) {}
 
   update(p: Progress): void {
     if (!this.enabled) return;
@@ -26,7 +25,7 @@ export class ProgressLine {
       this.job[1] > 1 ? `[${this.job[0]}/${this.job[1]}] ` : '',
       p.files > 1 ? `file ${p.file + 1}/${p.files} ` : '',
     ].join('');
-    const pct = this.totalBytes !== null && this.totalBytes > 0 ? `${Math.min(100, (100 * p.streamBytes) / this.totalBytes).toFixed(0)}%  ` : '';
+    const pct = p.total !== null && p.total > 0 ? `${Math.min(100, (100 * p.done) / p.total).toFixed(0)}%  ` : '';
     const line = `${where}${p.path}: ${pct}${bytes(p.bytes)}  ${si(p.packets)} pkts  ${si(p.packets / secs)} pkt/s  ${si(p.flows)} flows`;
     process.stderr.write('\r\x1b[K' + line);
     this.shown = true;

@@ -30,6 +30,8 @@ export interface Range {
    * datagram began just before the boundary, and its first fragment there names the ports.
    */
   lookback: Lookback | null;
+  /** Bytes of the file read (compressed bytes for gzip) when the range was handed out: progress. */
+  fileRead: number;
 }
 
 export interface Lookback { buffer: ArrayBuffer; length: number; baseOffset: number; state: ParserState }
@@ -162,7 +164,7 @@ export async function readRanges(
           lookback = { buffer: tail.buffer as ArrayBuffer, length: tail.length, baseOffset: at.offset + tailAt, state: tailState };
         }
         // The range's bytes stay where they are: the worker gets the whole buffer and reads [0, n).
-        await onRange({ index: index++, buffer: acc.buffer as ArrayBuffer, length: n, baseOffset: at.offset + accBase, state, lookback: prev });
+        await onRange({ index: index++, buffer: acc.buffer as ArrayBuffer, length: n, baseOffset: at.offset + accBase, state, lookback: prev, fileRead: src.bytesRead });
       }
       tailAt = -1;
       tailState = null;

@@ -52,8 +52,10 @@ export interface LiveIngest {
 
 export interface Progress {
   path: string; bytes: number; packets: number; flows: number;
-  /** The file of the stream being read (0-based), of `files`; stream bytes consumed up to the last merged range. */
-  file: number; files: number; streamBytes: number;
+  /** The file of the stream being read (0-based), of `files`. */
+  file: number; files: number;
+  /** Bytes of the input files read up to the last merged range, of `total` (null when a size is unknown: stdin, a pipe). */
+  done: number; total: number | null;
 }
 
 export interface IngestSummary {
@@ -95,21 +97,36 @@ function isRegularFile(path: CaptureInput): path is string {
   try { return statSync(path).isFile(); } catch { return false; }
 }
 
-/** Capture-wide counters, summed over ranges. */
-class Totals {
-  packets = 0; bytes = 0; undecoded = 0;
+/** Packets, wire bytes and the first and last timestamps of some ranges. */
+class Span {
+  packets = 0; bytes = 0;
   firstSec = Infinity; firstNs = 0; lastSec = -Infinity; lastNs = 0;
+
+  add(r: RangeResult): void {
+    this.packets += r.packets; this.bytes += r.bytes;
+    if (r.packets === 0) return;
+    if (r.firstSec < this.firstSec || (r.firstSec === this.firstSec && r.firstNs < this.firstNs)) { this.firstSec = r.firstSec; this.firstNs = r.firstNs; }
+    if (r.lastSec > this.lastSec || (r.lastSec === this.lastSec && r.lastNs > this.lastNs)) { this.lastSec = r.lastSec; this.lastNs = r.lastNs; }
+  }
+
+  /** The timestamps as record fields (null seconds without packets). */
+  times(): { firstSec: number | null; firstNs: number; lastSec: number | null; lastNs: number } {
+    const has = this.packets > 0;
+    return { firstSec: has ? this.firstSec : null, firstNs: has ? this.firstNs : 0, lastSec: has ? this.lastSec : null, lastNs: has ? this.lastNs : 0 };
+  }
+}
+
+/** Capture-wide counters, summed over ranges. */
+class Totals extends Span {
+  undecoded = 0;
   readonly anomalyCount = new Float64Array(ANOMALY_NAMES.length);
   readonly anomalyFirst = new Float64Array(ANOMALY_NAMES.length).fill(-1);
   readonly l2 = new Map<number, [number, number]>();
   readonly bindings = new Map<string, BindingRecord>();
 
-  add(r: RangeResult): void {
-    this.packets += r.packets; this.bytes += r.bytes; this.undecoded += r.undecoded;
-    if (r.packets > 0) {
-      if (r.firstSec < this.firstSec || (r.firstSec === this.firstSec && r.firstNs < this.firstNs)) { this.firstSec = r.firstSec; this.firstNs = r.firstNs; }
-      if (r.lastSec > this.lastSec || (r.lastSec === this.lastSec && r.lastNs > this.lastNs)) { this.lastSec = r.lastSec; this.lastNs = r.lastNs; }
-    }
+  override add(r: RangeResult): void {
+    super.add(r);
+    this.undecoded += r.undecoded;
     for (let i = 0; i < r.anomalyCount.length; i++) {
       if (r.anomalyCount[i] === 0) continue;
       if (this.anomalyCount[i] === 0 || (r.anomalyFirst[i] >= 0 && r.anomalyFirst[i] < this.anomalyFirst[i])) this.anomalyFirst[i] = r.anomalyFirst[i];
@@ -144,24 +161,13 @@ class Totals {
 }
 
 /** One file's share of a capture stream, summed over its ranges. */
-class FileTotals {
-  packets = 0; bytes = 0;
-  firstSec = Infinity; firstNs = 0; lastSec = -Infinity; lastNs = 0;
-  constructor(readonly path: string, readonly streamOffset: number) {}
-
-  add(r: RangeResult): void {
-    this.packets += r.packets; this.bytes += r.bytes;
-    if (r.packets === 0) return;
-    if (r.firstSec < this.firstSec || (r.firstSec === this.firstSec && r.firstNs < this.firstNs)) { this.firstSec = r.firstSec; this.firstNs = r.firstNs; }
-    if (r.lastSec > this.lastSec || (r.lastSec === this.lastSec && r.lastNs > this.lastNs)) { this.lastSec = r.lastSec; this.lastNs = r.lastNs; }
-  }
+class FileTotals extends Span {
+  constructor(readonly path: string, readonly streamOffset: number) { super(); }
 
   record(r: RangeReadResult): CaptureFileRecord {
-    const has = this.packets > 0;
     return {
       path: this.path, size: r.size, sha256: r.sha256, format: r.format, linktypes: r.linktypes, snaplen: r.snaplen,
-      streamOffset: this.streamOffset, packets: this.packets, bytes: this.bytes,
-      firstSec: has ? this.firstSec : null, firstNs: has ? this.firstNs : 0, lastSec: has ? this.lastSec : null, lastNs: has ? this.lastNs : 0,
+      streamOffset: this.streamOffset, packets: this.packets, bytes: this.bytes, ...this.times(),
       status: r.status, error: r.error, errorOffset: r.errorOffset,
     };
   }
@@ -294,8 +300,12 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
   const fileStats: FileTotals[] = [];
   /** Range index -> file of the stream it came from. */
   const rangeFile = new Map<number, number>();
-  /** Range index -> stream offset just past it (progress). */
-  const rangeEnd = new Map<number, number>();
+  /** Range index -> bytes of the input files read when it was handed out (progress). */
+  const rangeRead = new Map<number, number>();
+  /** File sizes from the pre-hash: where each file starts in the job's bytes, and their total. */
+  const fileStart: number[] = [];
+  let total: number | null = 0;
+  for (const n of fileSize) { fileStart.push(total ?? 0); total = n === undefined || total === null ? null : total + n; }
   const maxInFlight = pool ? pool.workers * 2 : 1;
   let ranges = 0;
   let lastCheckpoint = Date.now();
@@ -309,10 +319,9 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     await flushSflow(false);
     if (collector) certsWritten += await sink.appendCerts(captureId, [...collector.certs.values()]);
     const f = live.facts();
-    const has = totals.packets > 0;
     await sink.checkpointCapture(captureId, {
       path, size: f.size, sha256: '', format: f.format, linktypes: f.linktypes, packets: totals.packets, bytes: totals.bytes,
-      firstSec: has ? totals.firstSec : null, firstNs: has ? totals.firstNs : 0, lastSec: has ? totals.lastSec : null, lastNs: has ? totals.lastNs : 0,
+      ...totals.times(),
       snaplen: f.snaplen, status: 'running', error: null, errorOffset: null, isb: f.isb, flows: flowRows, toolVersion: VERSION, files: [],
     }, totals.anomalies(extraAnomalies.concat(inspectAnomalies())), totals.l2Records());
     lastCheckpoint = Date.now();
@@ -354,8 +363,8 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
   const absorbRange = async (r: RangeResult): Promise<void> => {
     if (r.rangeBuffer) { buffers.give(r.rangeBuffer); r.rangeBuffer = undefined; }
     totals.add(r);
-    const fileIndex = rangeFile.get(r.index) ?? 0, streamAt = rangeEnd.get(r.index) ?? 0;
-    rangeFile.delete(r.index); rangeEnd.delete(r.index); // live capture makes ranges without end
+    const fileIndex = rangeFile.get(r.index) ?? 0, done = rangeRead.get(r.index) ?? 0;
+    rangeFile.delete(r.index); rangeRead.delete(r.index); // live capture makes ranges without end
     const file = fileStats[fileIndex];
     if (file) file.add(r);
     if (r.error) {
@@ -378,7 +387,7 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     if (opts.live && Date.now() - lastCheckpoint >= opts.live.checkpointMs) await checkpoint(opts.live);
     opts.onProgress?.({
       path: file?.path ?? path, bytes: totals.bytes, packets: totals.packets, flows: merger.flowsEmitted + merger.pending,
-      file: fileIndex, files: inputs.length, streamBytes: streamAt,
+      file: fileIndex, files: inputs.length, done, total,
     });
   };
   const taskOf = (range: Range) => ({ index: range.index, buffer: range.buffer, length: range.length, baseOffset: range.baseOffset, state: range.state, lookback: range.lookback, flow: opts.flow, inspect, sflowPort: opts.sflowPort ?? SFLOW_PORT });
@@ -399,7 +408,7 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
   };
   const onRange = async (range: Range): Promise<void> => {
     rangeFile.set(range.index, fileStats.length - 1);
-    rangeEnd.set(range.index, range.baseOffset + range.length);
+    rangeRead.set(range.index, (fileStart[fileStats.length - 1] ?? 0) + range.fileRead);
     if (range.index === 0 && !opts.live) { held = range; return; }
     if (held) { const h = held; held = null; await dispatch(h); }
     await dispatch(range);
@@ -477,12 +486,10 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
         last_ts: nsText(b.lastSec, b.lastNs), packets: b.packets,
       })));
     }
-    const has = totals.packets > 0;
     const rec: CaptureRecord = {
       path, size: result.size, sha256: result.sha256, format: result.format, linktypes: result.linktypes,
       packets: totals.packets, bytes: totals.bytes,
-      firstSec: has ? totals.firstSec : null, firstNs: has ? totals.firstNs : 0,
-      lastSec: has ? totals.lastSec : null, lastNs: has ? totals.lastNs : 0,
+      ...totals.times(),
       snaplen: result.snaplen, status: result.status, error: result.error, errorOffset: result.errorOffset,
       isb: opts.live ? opts.live.facts().isb : result.isb, flows: merger.flowsEmitted, toolVersion: VERSION,
       files: opts.live ? [] : files,
