@@ -305,6 +305,21 @@ abstract class StrideTrie {
 const scratch1 = new Uint32Array(1);
 
 /** IPv4 longest-prefix match. Addresses are u32 (an int32 with the same bits is accepted too). */
+
+/**
+ * Child `i` of the packed node at `c`: per 32 children the node holds a bitmap and a base; the
+ * child's entry is at c + base + the number of bitmap bits set at positions 0..i (a popcount,
+ * most significant bit first). One function for the four lookup loops; small enough to inline.
+ */
+function packedChild(n: Int32Array, c: number, i: number): number {
+  const p = c + ((i >>> 5) << 1);
+  let x = n[p]! >>> (31 - (i & 31));
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return n[c + n[p + 1]! + (Math.imul(x, 0x01010101) >>> 24)]!;
+}
+
 export class Lpm4 extends StrideTrie {
   constructor(opts: LpmOptions = {}) {
     super(1, 32, opts.strides ?? LPM4_DEFAULT_STRIDES, opts.packed ?? true);
@@ -326,14 +341,7 @@ export class Lpm4 extends StrideTrie {
     let l = 1;
     if (this.packed) {
       do {
-        const c = ~e;
-        const i = (addr >>> sh[l]!) & mk[l]!;
-        const p = c + ((i >>> 5) << 1);
-        let x = n[p]! >>> (31 - (i & 31));
-        x -= (x >>> 1) & 0x55555555;
-        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-        x = (x + (x >>> 4)) & 0x0f0f0f0f;
-        e = n[c + n[p + 1]! + (Math.imul(x, 0x01010101) >>> 24)]!;
+        e = packedChild(n, ~e, (addr >>> sh[l]!) & mk[l]!);
         l++;
       } while (e < 0);
     } else {
@@ -371,14 +379,7 @@ export class Lpm4 extends StrideTrie {
         if (packed) {
           for (let j = 0; j < np; j++) {
             const i = pend[j]!;
-            const c = ~out[i]!;
-            const x0 = (addrs[i]! >>> s) & m;
-            const p = c + ((x0 >>> 5) << 1);
-            let x = n[p]! >>> (31 - (x0 & 31));
-            x -= (x >>> 1) & 0x55555555;
-            x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-            x = (x + (x >>> 4)) & 0x0f0f0f0f;
-            const e = n[c + n[p + 1]! + (Math.imul(x, 0x01010101) >>> 24)]!;
+            const e = packedChild(n, ~out[i]!, (addrs[i]! >>> s) & m);
             out[i] = e;
             pend[k] = i;
             k += e >>> 31;
@@ -422,14 +423,7 @@ export class Lpm6 extends StrideTrie {
       do {
         const w = wd[l]!;
         const a = w === 0 ? a0 : w === 1 ? a1 : w === 2 ? a2 : a3;
-        const c = ~e;
-        const i = (a >>> sh[l]!) & mk[l]!;
-        const p = c + ((i >>> 5) << 1);
-        let x = n[p]! >>> (31 - (i & 31));
-        x -= (x >>> 1) & 0x55555555;
-        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-        x = (x + (x >>> 4)) & 0x0f0f0f0f;
-        e = n[c + n[p + 1]! + (Math.imul(x, 0x01010101) >>> 24)]!;
+        e = packedChild(n, ~e, (a >>> sh[l]!) & mk[l]!);
         l++;
       } while (e < 0);
     } else {
@@ -474,13 +468,7 @@ export class Lpm6 extends StrideTrie {
           const x0 = (words[4 * i + w]! >>> s) & m;
           let e: number;
           if (packed) {
-            const c = ~out[i]!;
-            const p = c + ((x0 >>> 5) << 1);
-            let x = n[p]! >>> (31 - (x0 & 31));
-            x -= (x >>> 1) & 0x55555555;
-            x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-            x = (x + (x >>> 4)) & 0x0f0f0f0f;
-            e = n[c + n[p + 1]! + (Math.imul(x, 0x01010101) >>> 24)]!;
+            e = packedChild(n, ~out[i]!, x0);
           } else {
             e = n[~out[i]! + x0]!;
           }
