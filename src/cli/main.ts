@@ -17,6 +17,7 @@ import { reportText } from './report.js';
 import { registerContextCommands } from './context.js';
 import { registerSflowCommand } from './sflow.js';
 import { annotate } from '../context/annotate.js';
+import { regularFileSize } from '../io/source.js';
 import { DEFAULT_DB_MEMORY, sizeArg } from './db-memory.js';
 
 /** Exit codes: 0 success, 1 some input was bad (the rest still ingested), 2 usage error. */
@@ -66,9 +67,8 @@ function captureFilesIn(path: string): string[] | null {
   try { if (!statSync(path).isDirectory()) return null; } catch { return null; }
   let names: string[];
   try { names = readdirSync(path); } catch { return []; }
-  const isFile = (p: string): boolean => { try { return statSync(p).isFile(); } catch { return false; } };
   return names
-    .filter((n) => CAPTURE_NAME.test(n) && isFile(join(path, n)))
+    .filter((n) => CAPTURE_NAME.test(n) && regularFileSize(join(path, n)) !== null)
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
     .map((n) => join(path, n));
 }

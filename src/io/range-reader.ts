@@ -1,10 +1,9 @@
-import { statSync } from 'node:fs';
 import { CaptureError } from './capture-error.js';
 import { PcapParser } from './pcap.js';
 import { PcapngParser } from './pcapng.js';
 import type { FormatParser, ParserState } from './format.js';
 import type { PacketSink } from './packet-sink.js';
-import { CHUNK_BYTES, openSource, type CaptureInput } from './source.js';
+import { CHUNK_BYTES, openSource, regularFileSize, type CaptureInput } from './source.js';
 import { detectFormat, type ReadResult } from './capture-reader.js';
 
 /**
@@ -89,8 +88,8 @@ export async function readRanges(
   const src = await openSource(input, knownSha256 === undefined, knownSize);
   // A plain regular file's place in the stream is its size, also when reading stopped early (a
   // failed file must not move the next file's offsets by how far the reads got).
-  let fileSize: number | null = null;
-  if (typeof input === 'string' && input !== '-') { try { const st = statSync(input); if (st.isFile()) fileSize = knownSize ?? st.size; } catch { /* read errors surface below */ } }
+  const statSize = regularFileSize(input);
+  const fileSize = statSize === null ? null : knownSize ?? statSize;
   try {
     return await scan();
   } finally {

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { createReadStream, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -28,6 +28,15 @@ export interface RawSource {
  * live capture ring, which produces a classic ns pcap stream) under a display name.
  */
 export type CaptureInput = string | { name: string; stream: AsyncIterable<Uint8Array> };
+
+/**
+ * The size of a regular file named by `input`, or null for stdin, a stream, a pipe, a device, a
+ * directory or a path that is not there. Looks without opening (opening a named pipe takes data).
+ */
+export function regularFileSize(input: CaptureInput): number | null {
+  if (typeof input !== 'string' || input === '-') return null;
+  try { const st = statSync(input); return st.isFile() ? st.size : null; } catch { return null; }
+}
 
 export function inputName(input: CaptureInput): string {
   return typeof input === 'string' ? input : input.name;
@@ -95,12 +104,9 @@ export async function openSource(path: CaptureInput, hashing = true, limit?: num
 /** A plain (not gzip) regular file read with positioned reads into the caller's buffer; null otherwise. */
 async function openDirect(path: string, hash: Hash, hashing: boolean, limit?: number): Promise<RawSource | null> {
   // Looked at before opening: opening a named pipe to find out would take its writer's data.
-  let end: number;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) return null;
-    end = limit ?? st.size; // what was there when the ingest looked; bytes appended later are not read
-  } catch { return null; }
+  const size = regularFileSize(path);
+  if (size === null) return null;
+  const end = limit ?? size; // what was there when the ingest looked; bytes appended later are not read
   const fh = await open(path, 'r');
   let keep = false;
   try {

@@ -1,6 +1,5 @@
-import { statSync } from 'node:fs';
 import type { ReadResult } from '../io/capture-reader.js';
-import { inputName, type CaptureInput } from '../io/source.js';
+import { inputName, regularFileSize, type CaptureInput } from '../io/source.js';
 import type { FlowOptions } from '../flow/options.js';
 import type { DuckSink } from '../sink/duckdb.js';
 import type { AnomalyRecord, CaptureFileRecord, CaptureRecord, IsbCounters, L2Record } from '../sink/records.js';
@@ -93,8 +92,7 @@ export function streamSha256(hashes: string[]): string {
 const STATUS_RANK: Record<ReadResult['status'], number> = { complete: 0, truncated: 1, failed: 2 };
 
 function isRegularFile(path: CaptureInput): path is string {
-  if (typeof path !== 'string' || path === '-') return false;
-  try { return statSync(path).isFile(); } catch { return false; }
+  return regularFileSize(path) !== null;
 }
 
 /** Packets, wire bytes and the first and last timestamps of some ranges. */
