@@ -329,14 +329,14 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
 
   const timing = { mergeMs: 0, sinkMs: 0, parts: 0 };
   const write = async (): Promise<void> => {
-    for (const b of merger.take()) {
+    for (const run of merger.take()) {
       if (opts.beforeAppend) await opts.beforeAppend();
       const t = performance.now();
       const first = sink.nextFlowIndex(captureId);
-      await sink.appendFlows(captureId, b);
-      flowRows += b.n;
+      await sink.appendFlows(captureId, run.batch, run.start, run.count);
+      flowRows += run.count;
       if (collector) {
-        collector.flowsWritten(b, captureId, first);
+        collector.flowsWritten(run.batch, captureId, first, run.start, run.count);
         if (collector.rowCount >= INSPECT_FLUSH_ROWS) await flushInspect();
       }
       timing.sinkMs += performance.now() - t;

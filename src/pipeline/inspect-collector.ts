@@ -71,14 +71,14 @@ export class InspectCollector {
   }
 
   /** The batch's rows are flow_id (captureId << 32) + firstIndex + row: their records become lines. */
-  flowsWritten(batch: FlowBatch, captureId: number, firstIndex: number): void {
+  flowsWritten(batch: FlowBatch, captureId: number, firstIndex: number, from = 0, rows = batch.n - from): void {
     if (this.pending.size === 0) return;
     const tags = batch.cols.tag;
-    for (let r = 0; r < batch.n; r++) {
+    for (let r = from; r < from + rows; r++) {
       const e = this.pending.get(tags[r]);
       if (e === undefined) continue;
       this.pending.delete(tags[r]);
-      const prefix = `{"flow_id":${captureId * TWO32 + firstIndex + r},"capture_id":${captureId},`;
+      const prefix = `{"flow_id":${captureId * TWO32 + firstIndex + r - from},"capture_id":${captureId},`;
       this.entryLines(prefix, e);
     }
   }

@@ -1,12 +1,16 @@
 import { createBatch, EndReason, FLOW_COLUMNS, HISTORY_MAX, type FlowBatch } from '../flow/batch.js';
 import { compareEndpoints, hashKey, KEY_WORDS } from '../flow/key.js';
-import { copyRow, swapRoles } from '../flow/table.js';
+import { swapRoles } from '../flow/table.js';
+import { copyFlowRow } from '../flow/row-copy.js';
 import type { FlowOptions } from '../flow/options.js';
 import { ZEEK_TCP_ATTEMPT_DELAY_S, TCP_ENDPOINT } from '../flow/zeek-state.js';
 import { connStateFrom, endpointRank } from './conn-state.js';
 
 const OUT_ROWS = 4096;
 const TCP = 6, UDP = 17;
+
+/** Rows [start, start + count) of a batch: flows ready to write, in order. */
+export interface FlowRun { batch: FlowBatch; start: number; count: number }
 
 /**
  * Joins the parts of one flow that crossed a range boundary, in range order.
@@ -17,6 +21,10 @@ const TCP = 6, UDP = 17;
  * join, or whose deadline passes as later ranges advance capture time, are written out.
  * Counters add up; first-seen fields keep the earlier part; SPLT, history and the Zeek
  * endpoint states continue in packet order.
+ *
+ * Most parts began and ended inside their range: they are final as they come and leave in runs
+ * of their own batch (no copy). Only parts open at a range's end are copied in, and leave from
+ * the merger's own batches.
  */
 export class FlowMerger {
   private store: FlowBatch;
@@ -38,7 +46,7 @@ export class FlowMerger {
   private nowSec = -Infinity;
   private nowNs = 0;
   private out: FlowBatch;
-  private readonly ready: FlowBatch[] = [];
+  private readonly ready: FlowRun[] = [];
   flowsEmitted = 0;
   /**
    * Told when a later part (tag `part`) joins the stored one (tag `root`): their records belong to one
@@ -67,13 +75,25 @@ export class FlowMerger {
   addRange(rangeIndex: number, batches: FlowBatch[], lastSec: number, lastNs: number): void {
     const rangeEnd = lastSec + lastNs / 1e9;
     for (const b of batches) {
-      for (let r = 0; r < b.n; r++) this.addPart(rangeIndex, b, r, rangeEnd);
+      let run = 0; // first row of the current run of parts that leave as they are
+      for (let r = 0; r < b.n; r++) {
+        if (this.addPart(rangeIndex, b, r, rangeEnd)) continue;
+        if (r > run) this.passOn(b, run, r - run);
+        run = r + 1;
+      }
+      if (b.n > run) this.passOn(b, run, b.n - run);
     }
     if (lastSec > this.nowSec || (lastSec === this.nowSec && lastNs > this.nowNs)) { this.nowSec = lastSec; this.nowNs = lastNs; }
     this.sweep();
   }
 
-  private addPart(rangeIndex: number, b: FlowBatch, r: number, rangeEnd: number): void {
+  private passOn(batch: FlowBatch, start: number, count: number): void {
+    this.ready.push({ batch, start, count });
+    this.flowsEmitted += count;
+  }
+
+  /** True when the part is final as it is (it leaves in its own batch); false when it was stored or joined. */
+  private addPart(rangeIndex: number, b: FlowBatch, r: number, rangeEnd: number): boolean {
     const c = b.cols;
     const h = this.keyOf(b, r);
     let p = this.find(h);
@@ -81,17 +101,15 @@ export class FlowMerger {
       this.join(p, b, r);
       this.rangeOf[p] = rangeIndex;
       if (!this.isOpen(b, r, rangeEnd)) this.finalize(p, c.endReason[r]);
-      return;
+      return false;
     }
     if (p >= 0) { this.finalize(p, this.deadlineReason(p)); p = -1; }
-    if (this.isOpen(b, r, rangeEnd)) {
-      p = this.insert(h);
-      copyRow(b, r, this.store, p);
-      this.rangeOf[p] = rangeIndex;
-      this.joined[p] = 0;
-    } else {
-      this.emitFrom(b, r, c.endReason[r], false);
-    }
+    if (!this.isOpen(b, r, rangeEnd)) return true;
+    p = this.insert(h);
+    copyFlowRow(b, r, this.store, p);
+    this.rangeOf[p] = rangeIndex;
+    this.joined[p] = 0;
+    return false;
   }
 
   /** Open at its range's end: flushed there, or closing (FIN/RST) with its close delay not yet over. */
@@ -268,34 +286,31 @@ export class FlowMerger {
       if (!this.used[p]) continue;
       this.finalize(p, s.closeSec[p] === s.closeSec[p] ? s.endReason[p] : openReason);
     }
-    if (this.out.n > 0) { this.ready.push(this.out); this.out = createBatch(OUT_ROWS, this.opts.splt); }
+    this.flushPartial();
   }
 
-  take(): FlowBatch[] { return this.ready.splice(0, this.ready.length); }
+  /** The flows ready to write, in runs; a run's batch is not touched again by the merger. */
+  take(): FlowRun[] { return this.ready.splice(0, this.ready.length); }
 
   /** Hands over the ended flows collected so far, also fewer than a whole batch (live checkpoints). */
   flushPartial(): void {
-    if (this.out.n > 0) { this.ready.push(this.out); this.out = createBatch(OUT_ROWS, this.opts.splt); }
+    if (this.out.n > 0) { this.ready.push({ batch: this.out, start: 0, count: this.out.n }); this.out = createBatch(OUT_ROWS, this.opts.splt); }
   }
 
   private finalize(p: number, reason: number): void {
-    this.emitFrom(this.store, p, reason, this.joined[p] === 1);
-    this.remove(p);
-  }
-
-  private emitFrom(src: FlowBatch, r: number, reason: number, recompute: boolean): void {
     const d = this.out;
     const o = d.n;
-    copyRow(src, r, d, o);
+    copyFlowRow(this.store, p, d, o);
     const c = d.cols;
     c.endReason[o] = reason;
-    if (recompute) {
+    if (this.joined[p] === 1) {
       c.connState[o] = connStateFrom(c.proto[o], c.zOrigState[o], c.zRespState[o], c.zOrigSize[o], c.zRespSize[o],
         c.history, o * HISTORY_MAX, c.historyLen[o]);
     }
     d.n = o + 1;
     this.flowsEmitted++;
-    if (d.n === d.capacity) { this.ready.push(d); this.out = createBatch(OUT_ROWS, this.opts.splt); }
+    if (d.n === d.capacity) this.flushPartial();
+    this.remove(p);
   }
 
   // ---- the waiting parts: open addressing over canonical keys

@@ -136,10 +136,10 @@ export class DuckSink {
     }
   }
 
-  /** Appends the batch's n rows to `flows`; flow_id continues the capture's running index. */
-  async appendFlows(captureId: number, batch: FlowBatch): Promise<void> {
+  /** Appends the batch's rows [start, start + count) (default: all n) to `flows`; flow_id continues the capture's running index. */
+  async appendFlows(captureId: number, batch: FlowBatch, from = 0, rows = batch.n - from): Promise<void> {
     const a = this.expect(captureId);
-    if (batch.n === 0) return;
+    if (rows <= 0) return;
     if (!a.appender) a.appender = await this.conn.createAppender('flows');
     const appender = a.appender;
     if (!this.flowChunk || !this.fillFlows) {
@@ -147,8 +147,8 @@ export class DuckSink {
       this.flowChunk = DuckDBDataChunk.create(types);
       this.fillFlows = flowChunkFiller(types);
     }
-    for (let start = 0; start < batch.n; start += CHUNK_ROWS) {
-      const count = Math.min(CHUNK_ROWS, batch.n - start);
+    for (let start = from; start < from + rows; start += CHUNK_ROWS) {
+      const count = Math.min(CHUNK_ROWS, from + rows - start);
       this.fillFlows(this.flowChunk, batch, start, count, captureId, a.rows);
       appender.appendDataChunk(this.flowChunk);
       a.rows += count;
