@@ -5,7 +5,7 @@
  * with '-' between the values of a field and ',' between fields (an absent field stays empty),
  * GREASE values (RFC 8701) left out, then MD5 of that string as lowercase hex.
  */
-import { createHash } from 'node:crypto';
+import { HashMemo } from './hash-memo.js';
 import { isGrease, type ClientHello, type ServerHello } from './tls.js';
 
 export interface Ja3 {
@@ -17,8 +17,10 @@ export interface Ja3 {
 
 const join = (vals: readonly number[]): string => vals.filter((v) => !isGrease(v)).join('-');
 
+const MD5 = new HashMemo('md5');
+
 function md5(s: string): string {
-  return createHash('md5').update(s, 'latin1').digest('hex');
+  return MD5.hex(s);
 }
 
 /** JA3 of a ClientHello (SSLVersion is legacy_version). */

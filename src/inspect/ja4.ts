@@ -11,7 +11,7 @@
  * The version is ClientHello.maxVersion: the highest non-GREASE supported_versions value (for a
  * DTLS list the newest DTLS version, whose number is the lowest), else legacy_version.
  */
-import { createHash } from 'node:crypto';
+import { HashMemo } from './hash-memo.js';
 import { EXT, hex16, isGrease, type ClientHello } from './tls.js';
 
 export type Ja4Transport = 't' | 'q' | 'd';
@@ -29,8 +29,10 @@ export interface Ja4 {
 
 const EMPTY_HASH = '000000000000';
 
+const SHA256 = new HashMemo('sha256');
+
 function sha12(s: string): string {
-  return createHash('sha256').update(s, 'latin1').digest('hex').slice(0, 12);
+  return SHA256.hex(s).slice(0, 12);
 }
 
 /** Version characters from the 16-bit version number. */
