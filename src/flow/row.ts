@@ -5,6 +5,8 @@ import type { FlowBatch } from './batch.js';
  * Float64 (F_* indexes, in doubles) and Uint32/Int32 (W_* indexes, in words). A packet's
  * update touches the first two 64-byte lines and its direction's line; the rest is read
  * only when the flow starts and ends. Word w and double w >> 1 share the same bytes.
+ * The row ends with the SPLT entries: entry i is a gap (double F_SPLT + 2i) and a size
+ * (word W_SPLT + 4i + 2), so a packet's entry is one 16-byte piece.
  */
 export const enum Row {
   // Line 0: the key and what every packet reads.
@@ -29,20 +31,25 @@ export const enum Row {
   W_ORIG_ADDR = 66, W_RESP_ADDR = 70, W_TUNNEL_SRC = 74, W_TUNNEL_DST = 78,
   W_VLAN_OUTER = 82, W_VLAN_INNER = 83, W_MPLS = 84, W_ORIG_PORT = 85, W_RESP_PORT = 86,
   W_IP_VERSION = 87, W_TUNNEL_KIND = 88, W_JOINABLE = 89,
-  /** Row size in words (384 bytes, a whole number of cache lines). */
-  WORDS = 96, DOUBLES = 48,
+  // Line 6 on: SPLT entries, 4 words each.
+  W_SPLT = 96, F_SPLT = 48, SPLT_W = 4, SPLT_F = 2, SPLT_SIZE_W = 2,
 }
 
-/** Views of the live rows over one buffer. */
-export interface RowViews { f: Float64Array; u: Uint32Array; i: Int32Array }
+/** Views of the live rows over one buffer; `words` and `doubles`: the row stride. */
+export interface RowViews { f: Float64Array; u: Uint32Array; i: Int32Array; words: number; doubles: number }
 
-export function createRows(capacity: number): RowViews {
-  const buf = new ArrayBuffer(capacity * Row.WORDS * 4);
-  return { f: new Float64Array(buf), u: new Uint32Array(buf), i: new Int32Array(buf) };
+/** Row stride in words for `spltN` SPLT entries (a whole number of 64-byte lines). */
+export function rowWords(spltN: number): number {
+  return (Row.W_SPLT + Row.SPLT_W * spltN + 15) & ~15;
+}
+
+export function createRows(capacity: number, words: number): RowViews {
+  const buf = new ArrayBuffer(capacity * words * 4);
+  return { f: new Float64Array(buf), u: new Uint32Array(buf), i: new Int32Array(buf), words, doubles: words / 2 };
 }
 
 export function growRows(old: RowViews, capacity: number): RowViews {
-  const r = createRows(capacity);
+  const r = createRows(capacity, old.words);
   r.u.set(old.u);
   return r;
 }
@@ -52,10 +59,9 @@ export function growRows(old: RowViews, capacity: number): RowViews {
  * the responder's side becomes the originator's and SPLT sizes change sign. Sets every column
  * but those of the Zeek state (connState, history, zOrig/zResp*) and endReason.
  */
-export function rowToBatch(v: RowViews, f: number, spltSize: Int32Array, spltGap: Float64Array,
-  dst: FlowBatch, r: number, swapped: boolean, closing: boolean): void {
+export function rowToBatch(v: RowViews, f: number, dst: FlowBatch, r: number, swapped: boolean, closing: boolean): void {
   const rf = v.f, ru = v.u, ri = v.i, c = dst.cols;
-  const fb = f * Row.DOUBLES, wb = f * Row.WORDS;
+  const fb = f * v.doubles, wb = f * v.words;
   const of = fb + (swapped ? Row.DIR_F : 0), rfo = fb + (swapped ? 0 : Row.DIR_F);
   const ow = wb + (swapped ? Row.DIR_W : 0), rwo = wb + (swapped ? 0 : Row.DIR_W);
   c.firstSec[r] = rf[fb + Row.F_FIRST_SEC]; c.lastSec[r] = rf[fb + Row.F_LAST_SEC];
@@ -87,10 +93,12 @@ export function rowToBatch(v: RowViews, f: number, spltSize: Int32Array, spltGap
   c.joinable[r] = ru[wb + Row.W_JOINABLE];
   const n = dst.spltN, len = ru[wb + Row.W_SPLT_LEN];
   c.spltLen[r] = len;
-  const so = f * n, doff = r * n;
-  const sizes = c.spltSize, gaps = c.spltGapUs;
-  if (swapped) for (let i = 0; i < len; i++) sizes[doff + i] = -spltSize[so + i];
-  else for (let i = 0; i < len; i++) sizes[doff + i] = spltSize[so + i];
-  for (let i = 0; i < len; i++) gaps[doff + i] = spltGap[so + i];
+  const doff = r * n, sizes = c.spltSize, gaps = c.spltGapUs;
+  const sw = wb + Row.W_SPLT + Row.SPLT_SIZE_W, sf = fb + Row.F_SPLT;
+  for (let i = 0; i < len; i++) {
+    const size = ri[sw + i * Row.SPLT_W];
+    sizes[doff + i] = swapped ? -size : size;
+    gaps[doff + i] = rf[sf + i * Row.SPLT_F];
+  }
 }
 

@@ -2,7 +2,7 @@ import { createBatch, EndReason, FLOW_COLUMNS, HISTORY_MAX, type FlowBatch } fro
 import { compareEndpoints, hashKey, KEY_WORDS } from './key.js';
 import { FragmentMap, type StrayFragmentPorts } from './fragments.js';
 import { LruLists } from './lru.js';
-import { createRows, growRows, Row, rowToBatch, type RowViews } from './row.js';
+import { createRows, growRows, Row, rowToBatch, rowWords, type RowViews } from './row.js';
 import type { FlowOptions } from './options.js';
 import { ZeekState, zeekFlip, icmpCounterpart, ZEEK_TCP_ATTEMPT_DELAY_S } from './zeek-state.js';
 import type { Decoded } from '../wire/packet.js';
@@ -16,7 +16,7 @@ const INITIAL_FLOWS = 4096;
 
 /**
  * Bidirectional flows. A flow's fields live in one row of the live table (row.ts; row = flow
- * index, SPLT entries in two arrays beside it); an open-addressing index (linear probing,
+ * index, SPLT entries included); an open-addressing index (linear probing,
  * backward-shift deletion) maps keys to rows. Timeouts run on capture time.
  * Finished flows are written into output batches (struct-of-arrays), ready for the sink.
  */
@@ -25,8 +25,9 @@ export class FlowTable {
   private rf: Float64Array;
   private ru: Uint32Array;
   private ri: Int32Array;
-  private spltSize: Int32Array;
-  private spltGap: Float64Array;
+  /** Row stride in words and in doubles. */
+  private readonly rw: number;
+  private readonly rd: number;
   private readonly spltN: number;
   private cap: number;
   private zeek: ZeekState;
@@ -61,11 +62,10 @@ export class FlowTable {
 
   constructor(private readonly opts: FlowOptions, private readonly anomalies: AnomalyCounters) {
     this.cap = Math.min(INITIAL_FLOWS, opts.maxFlows);
-    this.rows = createRows(this.cap);
+    this.rows = createRows(this.cap, rowWords(opts.splt));
     this.rf = this.rows.f; this.ru = this.rows.u; this.ri = this.rows.i;
+    this.rw = this.rows.words; this.rd = this.rows.doubles;
     this.spltN = opts.splt;
-    this.spltSize = new Int32Array(this.cap * opts.splt);
-    this.spltGap = new Float64Array(this.cap * opts.splt);
     this.zeek = new ZeekState(this.cap);
     this.lru = new LruLists(this.cap, 4);
     this.freeList = new Int32Array(opts.maxFlows);
@@ -87,7 +87,7 @@ export class FlowTable {
     let strayPorts = -1;
     if (p.isFragment && !p.fragFirst) {
       const f = this.frags.get(p.src, p.dst, proto, p.fragId);
-      if (f >= 0 && this.frags.genAt(p.src, p.dst, proto, p.fragId) === this.ru[f * Row.WORDS + Row.W_GEN] && this.lru.list[f] >= 0) {
+      if (f >= 0 && this.frags.genAt(p.src, p.dst, proto, p.fragId) === this.ru[f * this.rw + Row.W_GEN] && this.lru.list[f] >= 0) {
         idx = f;
         fromLow = this.packetFromLow(f, p.src);
       } else if (this.strayFragment !== null && this.strayFragment.ports(p)) {
@@ -116,19 +116,19 @@ export class FlowTable {
       let restarted = false;
       if (idx >= 0 && this.mustRestart(idx, p, sec)) { idx = -1; restarted = true; }
       if (idx < 0) idx = this.create(k, h, p, sec, ns, fromLow, sport, dport, restarted);
-      if (p.isFragment && (p.fragFirst || strayPorts >= 0)) this.frags.put(p.src, p.dst, proto, p.fragId, idx, this.ru[idx * Row.WORDS + Row.W_GEN]);
+      if (p.isFragment && (p.fragFirst || strayPorts >= 0)) this.frags.put(p.src, p.dst, proto, p.fragId, idx, this.ru[idx * this.rw + Row.W_GEN]);
     }
-    const isOrig = fromLow === (this.ru[idx * Row.WORDS + Row.W_ORIG_IS_LOW] === 1);
+    const isOrig = fromLow === (this.ru[idx * this.rw + Row.W_ORIG_IS_LOW] === 1);
     this.lastFlow = idx;
     this.lastIsOrig = isOrig;
     this.update(idx, p, sec, ns, wireLen, truncated, isOrig);
   }
 
   /** The tag of the flow in `slot`. */
-  tagOf(slot: number): number { return this.rf[slot * Row.DOUBLES + Row.F_TAG]; }
+  tagOf(slot: number): number { return this.rf[slot * this.rd + Row.F_TAG]; }
 
   private packetFromLow(f: number, src: Uint32Array): boolean {
-    const ru = this.ru, o = f * Row.WORDS + Row.W_KEY;
+    const ru = this.ru, o = f * this.rw + Row.W_KEY;
     for (let i = 0; i < 4; i++) if (ru[o + i] !== src[i]) return false;
     return true;
   }
@@ -138,7 +138,7 @@ export class FlowTable {
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const f = index[s];
       if (f < 0) return -1;
-      const o = f * Row.WORDS;
+      const o = f * this.rw;
       if (ru[o + Row.W_HASH] !== h) continue;
       let eq = true;
       for (let i = 0; i < KEY_WORDS; i++) if (ru[o + Row.W_KEY + i] !== k[i]) { eq = false; break; }
@@ -148,7 +148,7 @@ export class FlowTable {
 
   /** Active timeout, or a new SYN on a closed TCP flow (port reuse): the old flow ends here. */
   private mustRestart(f: number, p: Decoded, sec: number): boolean {
-    const firstSec = this.rf[f * Row.DOUBLES + Row.F_FIRST_SEC];
+    const firstSec = this.rf[f * this.rd + Row.F_FIRST_SEC];
     if (sec - firstSec >= this.opts.activeSec) { this.emit(f, EndReason.Active); return true; }
     if (p.proto === TCP && p.tcpFull && (this.zeek.tcpIsReuse(f, p.tcpFlags, p.seq) ||
         (this.zeek.tcpIsAttempt(f) && sec - firstSec > ZEEK_TCP_ATTEMPT_DELAY_S))) {
@@ -170,7 +170,7 @@ export class FlowTable {
     }
     this.used++;
     const rf = this.rf, ru = this.ru, ri = this.ri;
-    const fb = f * Row.DOUBLES, wb = f * Row.WORDS;
+    const fb = f * this.rd, wb = f * this.rw;
     ru[wb + Row.W_GEN]++;
     for (let i = 0; i < KEY_WORDS; i++) ru[wb + Row.W_KEY + i] = k[i];
     ru[wb + Row.W_HASH] = h;
@@ -213,7 +213,7 @@ export class FlowTable {
 
   private update(f: number, p: Decoded, sec: number, ns: number, wireLen: number, truncated: boolean, isOrig: boolean): void {
     const rf = this.rf, ru = this.ru, ri = this.ri;
-    const fb = f * Row.DOUBLES, wb = f * Row.WORDS;
+    const fb = f * this.rd, wb = f * this.rw;
     const lastSec = rf[fb + Row.F_LAST_SEC];
     if (sec > lastSec || (sec === lastSec && ns > ru[wb + Row.W_LAST_NS])) { rf[fb + Row.F_LAST_SEC] = sec; ru[wb + Row.W_LAST_NS] = ns; }
     let firstSec = rf[fb + Row.F_FIRST_SEC], firstNs = ru[wb + Row.W_FIRST_NS];
@@ -233,9 +233,8 @@ export class FlowTable {
     const n = this.spltN;
     const sl = ru[wb + Row.W_SPLT_LEN];
     if (sl < n) {
-      const o = f * n + sl;
-      this.spltSize[o] = isOrig ? ipLen : -ipLen;
-      this.spltGap[o] = sl === 0 ? 0 : (rel - rf[fb + Row.F_PREV_REL]) / 1000;
+      ri[wb + Row.W_SPLT + Row.SPLT_SIZE_W + sl * Row.SPLT_W] = isOrig ? ipLen : -ipLen;
+      rf[fb + Row.F_SPLT + sl * Row.SPLT_F] = sl === 0 ? 0 : (rel - rf[fb + Row.F_PREV_REL]) / 1000;
       ru[wb + Row.W_SPLT_LEN] = sl + 1;
     }
     rf[fb + Row.F_PREV_REL] = rel;
@@ -286,14 +285,14 @@ export class FlowTable {
       const t = this.idleSec[l];
       for (let f = lru.head[l]; f >= 0 && this.lastTime(f) + t < now; f = lru.head[l]) this.emit(f, EndReason.Idle);
     }
-    for (let f = lru.head[LIST_CLOSING]; f >= 0 && this.rf[f * Row.DOUBLES + Row.F_CLOSE_SEC] + this.opts.closeDelaySec < now; f = lru.head[LIST_CLOSING]) {
+    for (let f = lru.head[LIST_CLOSING]; f >= 0 && this.rf[f * this.rd + Row.F_CLOSE_SEC] + this.opts.closeDelaySec < now; f = lru.head[LIST_CLOSING]) {
       this.emit(f, this.zeek.tcpClosed(f) === 2 ? EndReason.Rst : EndReason.Fin);
     }
   }
 
   /** The flow's last packet time in seconds (as a double). */
   private lastTime(f: number): number {
-    return this.rf[f * Row.DOUBLES + Row.F_LAST_SEC] + this.ru[f * Row.WORDS + Row.W_LAST_NS] / 1e9;
+    return this.rf[f * this.rd + Row.F_LAST_SEC] + this.ru[f * this.rw + Row.W_LAST_NS] / 1e9;
   }
 
   private evictOldest(): void {
@@ -303,8 +302,8 @@ export class FlowTable {
       const f = lru.head[l];
       if (f < 0) continue;
       if (best < 0) { best = f; continue; }
-      const fs = rf[f * Row.DOUBLES + Row.F_LAST_SEC], bs = rf[best * Row.DOUBLES + Row.F_LAST_SEC];
-      if (fs < bs || (fs === bs && ru[f * Row.WORDS + Row.W_LAST_NS] < ru[best * Row.WORDS + Row.W_LAST_NS])) best = f;
+      const fs = rf[f * this.rd + Row.F_LAST_SEC], bs = rf[best * this.rd + Row.F_LAST_SEC];
+      if (fs < bs || (fs === bs && ru[f * this.rw + Row.W_LAST_NS] < ru[best * this.rw + Row.W_LAST_NS])) best = f;
     }
     if (best < 0) return;
     this.anomalies.add(A.flow_table_full_evicted, -1);
@@ -332,19 +331,19 @@ export class FlowTable {
   private emit(f: number, reason: number): void {
     const dst = this.out, z = this.zeek;
     const r = dst.n;
-    rowToBatch(this.rows, f, this.spltSize, this.spltGap, dst, r, z.swapped(f), this.lru.list[f] === LIST_CLOSING);
+    rowToBatch(this.rows, f, dst, r, z.swapped(f), this.lru.list[f] === LIST_CLOSING);
     const dc = dst.cols;
     dc.endReason[r] = reason;
     dc.connState[r] = z.connState(f);
     dc.historyLen[r] = z.history(f, dc.history, r * HISTORY_MAX, HISTORY_MAX);
-    if (this.ru[f * Row.WORDS + Row.W_PROTO] === TCP) {
+    if (this.ru[f * this.rw + Row.W_PROTO] === TCP) {
       dc.zOrigState[r] = z.tcpEndpointState(f, true);
       dc.zRespState[r] = z.tcpEndpointState(f, false);
       dc.zOrigSize[r] = z.tcpBytes(f, true);
       dc.zRespSize[r] = z.tcpBytes(f, false);
     } else {
       // By the table's own roles (before any swap), as the columns were before the turn-around.
-      const fb = f * Row.DOUBLES;
+      const fb = f * this.rd;
       dc.zOrigState[r] = this.rf[fb + Row.F_PKTS] > 0 ? 1 : 0;
       dc.zRespState[r] = this.rf[fb + Row.DIR_F + Row.F_PKTS] > 0 ? 1 : 0;
       dc.zOrigSize[r] = 0; dc.zRespSize[r] = 0;
@@ -352,7 +351,7 @@ export class FlowTable {
     dst.n = r + 1;
     this.flowsEmitted++;
     if (dst.n === dst.capacity) { this.ready.push(dst); this.out = createBatch(OUT_ROWS, this.opts.splt); }
-    if (this.onEnd !== null) this.onEnd(f, this.rf[f * Row.DOUBLES + Row.F_TAG]);
+    if (this.onEnd !== null) this.onEnd(f, this.rf[f * this.rd + Row.F_TAG]);
     this.release(f);
   }
 
@@ -360,11 +359,11 @@ export class FlowTable {
     this.lru.remove(f);
     // Backward-shift deletion keeps probe chains intact without tombstones.
     const index = this.index, mask = this.mask, ru = this.ru;
-    let s = ru[f * Row.WORDS + Row.W_HASH] & mask;
+    let s = ru[f * this.rw + Row.W_HASH] & mask;
     while (index[s] !== f) s = (s + 1) & mask;
     let hole = s;
     for (let j = (hole + 1) & mask; index[j] >= 0; j = (j + 1) & mask) {
-      const home = ru[index[j] * Row.WORDS + Row.W_HASH] & mask;
+      const home = ru[index[j] * this.rw + Row.W_HASH] & mask;
       // Move j into the hole if its home position is not cyclically within (hole, j].
       const dist = (j - home) & mask, holeDist = (j - hole) & mask;
       if (dist >= holeDist) { index[hole] = index[j]; hole = j; }
@@ -378,9 +377,6 @@ export class FlowTable {
     const cap = Math.min(this.cap * 2, this.opts.maxFlows);
     this.rows = growRows(this.rows, cap);
     this.rf = this.rows.f; this.ru = this.rows.u; this.ri = this.rows.i;
-    const n = this.spltN;
-    { const a = new Int32Array(cap * n); a.set(this.spltSize); this.spltSize = a; }
-    { const a = new Float64Array(cap * n); a.set(this.spltGap); this.spltGap = a; }
     this.zeek.grow(cap);
     this.lru.grow(cap);
     const slots = nextPow2(cap * 2);
@@ -389,7 +385,7 @@ export class FlowTable {
       this.mask = slots - 1;
       for (let f = 0; f < this.nextUnused; f++) {
         if (this.lru.list[f] < 0) continue;
-        for (let s = this.ru[f * Row.WORDS + Row.W_HASH] & this.mask; ; s = (s + 1) & this.mask) {
+        for (let s = this.ru[f * this.rw + Row.W_HASH] & this.mask; ; s = (s + 1) & this.mask) {
           if (this.index[s] < 0) { this.index[s] = f; break; }
         }
       }
