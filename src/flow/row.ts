@@ -2,9 +2,10 @@ import type { FlowBatch } from './batch.js';
 
 /**
  * The live flow table's row layout: one fixed-size row per flow in one buffer, viewed as
- * Float64 (F_* indexes, in doubles) and Uint32/Int32 (W_* indexes, in words). A packet's
- * update touches the first two 64-byte lines and its direction's line; the rest is read
- * only when the flow starts and ends. Word w and double w >> 1 share the same bytes.
+ * Float64 (F_* indexes, in doubles) and Uint32/Int32 (W_* indexes, in words); word w and
+ * double w >> 1 share the same bytes. A packet's update touches the first two 64-byte lines,
+ * its direction's line and the Zeek state's lines; the rest is read only when the flow starts
+ * and ends.
  * The row ends with the SPLT entries: entry i is a gap (double F_SPLT + 2i) and a size
  * (word W_SPLT + 4i + 2), so a packet's entry is one 16-byte piece.
  */
@@ -31,12 +32,16 @@ export const enum Row {
   W_ORIG_ADDR = 66, W_RESP_ADDR = 70, W_TUNNEL_SRC = 74, W_TUNNEL_DST = 78,
   W_VLAN_OUTER = 82, W_VLAN_INNER = 83, W_MPLS = 84, W_ORIG_PORT = 85, W_RESP_PORT = 86,
   W_IP_VERSION = 87, W_TUNNEL_KIND = 88, W_JOINABLE = 89,
-  // Line 6 on: SPLT entries, 4 words each.
-  W_SPLT = 96, F_SPLT = 48, SPLT_W = 4, SPLT_F = 2, SPLT_SIZE_W = 2,
+  /** The Zeek state's history bytes (HISTORY_MAX = 24: words 90-95). */
+  B_ZEEK_HIST = 360,
+  // Lines 6-9: the Zeek state's Uint32 block (32 words) and Float64 block (16 doubles).
+  W_ZEEK_U = 96, F_ZEEK_G = 64,
+  // Line 10 on: SPLT entries, 4 words each.
+  W_SPLT = 160, F_SPLT = 80, SPLT_W = 4, SPLT_F = 2, SPLT_SIZE_W = 2,
 }
 
 /** Views of the live rows over one buffer; `words` and `doubles`: the row stride. */
-export interface RowViews { f: Float64Array; u: Uint32Array; i: Int32Array; words: number; doubles: number }
+export interface RowViews { buffer: ArrayBuffer; f: Float64Array; u: Uint32Array; i: Int32Array; words: number; doubles: number }
 
 /** Row stride in words for `spltN` SPLT entries (a whole number of 64-byte lines). */
 export function rowWords(spltN: number): number {
@@ -45,7 +50,7 @@ export function rowWords(spltN: number): number {
 
 export function createRows(capacity: number, words: number): RowViews {
   const buf = new ArrayBuffer(capacity * words * 4);
-  return { f: new Float64Array(buf), u: new Uint32Array(buf), i: new Int32Array(buf), words, doubles: words / 2 };
+  return { buffer: buf, f: new Float64Array(buf), u: new Uint32Array(buf), i: new Int32Array(buf), words, doubles: words / 2 };
 }
 
 export function growRows(old: RowViews, capacity: number): RowViews {

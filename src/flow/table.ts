@@ -66,7 +66,7 @@ export class FlowTable {
     this.rf = this.rows.f; this.ru = this.rows.u; this.ri = this.rows.i;
     this.rw = this.rows.words; this.rd = this.rows.doubles;
     this.spltN = opts.splt;
-    this.zeek = new ZeekState(this.cap);
+    this.zeek = new ZeekState(this.cap, { words: this.rw, u: Row.W_ZEEK_U, g: Row.F_ZEEK_G, hist: Row.B_ZEEK_HIST }, this.rows.buffer);
     this.lru = new LruLists(this.cap, 4);
     this.freeList = new Int32Array(opts.maxFlows);
     const slots = nextPow2(this.cap * 2);
@@ -377,7 +377,7 @@ export class FlowTable {
     const cap = Math.min(this.cap * 2, this.opts.maxFlows);
     this.rows = growRows(this.rows, cap);
     this.rf = this.rows.f; this.ru = this.rows.u; this.ri = this.rows.i;
-    this.zeek.grow(cap);
+    this.zeek.attach(this.rows.buffer, cap);
     this.lru.grow(cap);
     const slots = nextPow2(cap * 2);
     if (slots > this.index.length) {
