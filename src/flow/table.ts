@@ -45,6 +45,9 @@ export class FlowTable {
   private nowSec = -Infinity;
   private nowNs = 0;
   private readonly idleSec: Float64Array;
+  /** Per LRU list: the head flow whose deadline dueAt holds (-1: none); a flow's update or end clears it. */
+  private readonly dueHead = new Int32Array(4).fill(-1);
+  private readonly dueAt = new Float64Array(4);
 
   /** Added to the per-table serial to make each flow's tag (the range index * 2^32). */
   tagBase = 0;
@@ -87,7 +90,7 @@ export class FlowTable {
     let strayPorts = -1;
     if (p.isFragment && !p.fragFirst) {
       const f = this.frags.get(p.src, p.dst, proto, p.fragId);
-      if (f >= 0 && this.frags.genAt(p.src, p.dst, proto, p.fragId) === this.ru[f * this.rw + Row.W_GEN] && this.lru.list[f] >= 0) {
+      if (f >= 0 && this.frags.genAt(p.src, p.dst, proto, p.fragId) === this.ru[f * this.rw + Row.W_GEN] && this.lru.listOf(f) >= 0) {
         idx = f;
         fromLow = this.packetFromLow(f, p.src);
       } else if (this.strayFragment !== null && this.strayFragment.ports(p)) {
@@ -214,6 +217,8 @@ export class FlowTable {
   private update(f: number, p: Decoded, sec: number, ns: number, wireLen: number, truncated: boolean, isOrig: boolean): void {
     const rf = this.rf, ru = this.ru, ri = this.ri;
     const fb = f * this.rd, wb = f * this.rw;
+    const l = this.lru.listOf(f);
+    if (this.dueHead[l] === f) this.dueHead[l] = -1;
     const lastSec = rf[fb + Row.F_LAST_SEC];
     if (sec > lastSec || (sec === lastSec && ns > ru[wb + Row.W_LAST_NS])) { rf[fb + Row.F_LAST_SEC] = sec; ru[wb + Row.W_LAST_NS] = ns; }
     let firstSec = rf[fb + Row.F_FIRST_SEC], firstNs = ru[wb + Row.W_FIRST_NS];
@@ -267,7 +272,7 @@ export class FlowTable {
         if (sa !== 0 && sa !== side && d !== d) rf[fb + Row.F_SYN_ACK_TO_ACK] = (rel - rf[fb + Row.F_SYN_ACK_REL]) / 1000;
       }
       if (headerPacket && p.tcpFull) this.zeek.tcp(f, isOrig, fl, p.seq, p.ack, p.payloadLen, p.window, p.payloadCaptured);
-      if (this.lru.list[f] !== LIST_CLOSING) {
+      if (l !== LIST_CLOSING) {
         if (this.zeek.tcpClosed(f) !== 0) { rf[fb + Row.F_CLOSE_SEC] = sec + ns / 1e9; this.lru.pushTail(f, LIST_CLOSING); }
         else this.lru.pushTail(f, LIST_TCP);
       }
@@ -280,13 +285,16 @@ export class FlowTable {
   /** Writes out flows whose idle timeout (or close delay) has passed at the current capture time. */
   private expire(): void {
     const now = this.nowSec + this.nowNs / 1e9;
-    const lru = this.lru;
-    for (let l = 0; l < 3; l++) {
-      const t = this.idleSec[l];
-      for (let f = lru.head[l]; f >= 0 && this.lastTime(f) + t < now; f = lru.head[l]) this.emit(f, EndReason.Idle);
-    }
-    for (let f = lru.head[LIST_CLOSING]; f >= 0 && this.rf[f * this.rd + Row.F_CLOSE_SEC] + this.opts.closeDelaySec < now; f = lru.head[LIST_CLOSING]) {
-      this.emit(f, this.zeek.tcpClosed(f) === 2 ? EndReason.Rst : EndReason.Fin);
+    const lru = this.lru, dueHead = this.dueHead, dueAt = this.dueAt;
+    for (let l = 0; l < 4; l++) {
+      for (let f = lru.head[l]; f >= 0; f = lru.head[l]) {
+        if (dueHead[l] !== f) {
+          dueHead[l] = f;
+          dueAt[l] = l === LIST_CLOSING ? this.rf[f * this.rd + Row.F_CLOSE_SEC] + this.opts.closeDelaySec : this.lastTime(f) + this.idleSec[l];
+        }
+        if (!(dueAt[l] < now)) break;
+        this.emit(f, l !== LIST_CLOSING ? EndReason.Idle : this.zeek.tcpClosed(f) === 2 ? EndReason.Rst : EndReason.Fin);
+      }
     }
   }
 
@@ -307,7 +315,7 @@ export class FlowTable {
     }
     if (best < 0) return;
     this.anomalies.add(A.flow_table_full_evicted, -1);
-    this.emit(best, lru.list[best] === LIST_CLOSING ? (this.zeek.tcpClosed(best) === 2 ? EndReason.Rst : EndReason.Fin) : EndReason.Evicted);
+    this.emit(best, lru.listOf(best) === LIST_CLOSING ? (this.zeek.tcpClosed(best) === 2 ? EndReason.Rst : EndReason.Fin) : EndReason.Evicted);
   }
 
   /** Ends every remaining flow: end of capture, or `shutdown` when a live capture stops. */
@@ -331,7 +339,7 @@ export class FlowTable {
   private emit(f: number, reason: number): void {
     const dst = this.out, z = this.zeek;
     const r = dst.n;
-    rowToBatch(this.rows, f, dst, r, z.swapped(f), this.lru.list[f] === LIST_CLOSING);
+    rowToBatch(this.rows, f, dst, r, z.swapped(f), this.lru.listOf(f) === LIST_CLOSING);
     const dc = dst.cols;
     dc.endReason[r] = reason;
     dc.connState[r] = z.connState(f);
@@ -357,6 +365,7 @@ export class FlowTable {
 
   private release(f: number): void {
     this.lru.remove(f);
+    for (let l = 0; l < 4; l++) if (this.dueHead[l] === f) this.dueHead[l] = -1;
     // Backward-shift deletion keeps probe chains intact without tombstones.
     const index = this.index, mask = this.mask, ru = this.ru;
     let s = ru[f * this.rw + Row.W_HASH] & mask;
@@ -384,7 +393,7 @@ export class FlowTable {
       this.index = new Int32Array(slots).fill(-1);
       this.mask = slots - 1;
       for (let f = 0; f < this.nextUnused; f++) {
-        if (this.lru.list[f] < 0) continue;
+        if (this.lru.listOf(f) < 0) continue;
         for (let s = this.ru[f * this.rw + Row.W_HASH] & this.mask; ; s = (s + 1) & this.mask) {
           if (this.index[s] < 0) { this.index[s] = f; break; }
         }
