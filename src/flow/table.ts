@@ -1,5 +1,5 @@
 import { createBatch, EndReason, FLOW_COLUMNS, HISTORY_MAX, type FlowBatch } from './batch.js';
-import { compareEndpoints, hashKey, KEY_WORDS } from './key.js';
+import { compareEndpoints, hashParts } from './key.js';
 import { FragmentMap, type StrayFragmentPorts } from './fragments.js';
 import { LruLists } from './lru.js';
 import { createRows, growRows, Row, rowToBatch, rowWords, type RowViews } from './row.js';
@@ -41,7 +41,6 @@ export class FlowTable {
   private readonly frags = new FragmentMap();
   /** Ports of datagrams whose first fragment lies in the previous range (set by the range task). */
   strayFragment: StrayFragmentPorts | null = null;
-  private readonly scratch = new Uint32Array(KEY_WORDS);
   private nowSec = -Infinity;
   private nowNs = 0;
   private readonly idleSec: Float64Array;
@@ -108,17 +107,15 @@ export class FlowTable {
         const c = icmpCounterpart(proto === ICMPV6, p.icmpType);
         dport = c >= 0 ? c : p.icmpCode;
       }
-      const k = this.scratch;
+      // The key (key.ts): low endpoint's address, high endpoint's, ports (low << 16 | high), protocol.
       fromLow = compareEndpoints(p.src, sport, p.dst, dport) <= 0;
       const lo = fromLow ? p.src : p.dst, hi = fromLow ? p.dst : p.src;
-      for (let i = 0; i < 4; i++) { k[i] = lo[i]; k[4 + i] = hi[i]; }
-      k[8] = fromLow ? ((sport << 16) | dport) >>> 0 : ((dport << 16) | sport) >>> 0;
-      k[9] = proto;
-      const h = hashKey(k, 0);
-      idx = this.find(k, h);
+      const ports = fromLow ? ((sport << 16) | dport) >>> 0 : ((dport << 16) | sport) >>> 0;
+      const h = hashParts(lo, hi, ports, proto);
+      idx = this.find(lo, hi, ports, proto, h);
       let restarted = false;
       if (idx >= 0 && this.mustRestart(idx, p, sec)) { idx = -1; restarted = true; }
-      if (idx < 0) idx = this.create(k, h, p, sec, ns, fromLow, sport, dport, restarted);
+      if (idx < 0) idx = this.create(lo, hi, ports, h, p, sec, ns, fromLow, sport, dport, restarted);
       if (p.isFragment && (p.fragFirst || strayPorts >= 0)) this.frags.put(p.src, p.dst, proto, p.fragId, idx, this.ru[idx * this.rw + Row.W_GEN]);
     }
     const isOrig = fromLow === (this.ru[idx * this.rw + Row.W_ORIG_IS_LOW] === 1);
@@ -136,16 +133,15 @@ export class FlowTable {
     return true;
   }
 
-  private find(k: Uint32Array, h: number): number {
+  private find(lo: Uint32Array, hi: Uint32Array, ports: number, proto: number, h: number): number {
     const ru = this.ru, index = this.index, mask = this.mask;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const f = index[s];
       if (f < 0) return -1;
-      const o = f * this.rw;
-      if (ru[o + Row.W_HASH] !== h) continue;
-      let eq = true;
-      for (let i = 0; i < KEY_WORDS; i++) if (ru[o + Row.W_KEY + i] !== k[i]) { eq = false; break; }
-      if (eq) return f;
+      const w = f * this.rw, o = w + Row.W_KEY;
+      if (ru[w + Row.W_HASH] !== h || ru[o + 8] !== ports || ru[o + 9] !== proto) continue;
+      if (ru[o] === lo[0] && ru[o + 1] === lo[1] && ru[o + 2] === lo[2] && ru[o + 3] === lo[3] &&
+          ru[o + 4] === hi[0] && ru[o + 5] === hi[1] && ru[o + 6] === hi[2] && ru[o + 7] === hi[3]) return f;
     }
   }
 
@@ -163,7 +159,7 @@ export class FlowTable {
   }
 
   /** `restarted`: the key's previous flow ended at this very packet (so this flow cannot continue one from an earlier range). */
-  private create(k: Uint32Array, h: number, p: Decoded, sec: number, ns: number, fromLow: boolean, sport: number, dport: number, restarted: boolean): number {
+  private create(lo: Uint32Array, hi: Uint32Array, ports: number, h: number, p: Decoded, sec: number, ns: number, fromLow: boolean, sport: number, dport: number, restarted: boolean): number {
     if (this.used >= this.opts.maxFlows) this.evictOldest();
     let f: number;
     if (this.freeTop > 0) f = this.freeList[--this.freeTop];
@@ -175,7 +171,8 @@ export class FlowTable {
     const rf = this.rf, ru = this.ru, ri = this.ri;
     const fb = f * this.rd, wb = f * this.rw;
     ru[wb + Row.W_GEN]++;
-    for (let i = 0; i < KEY_WORDS; i++) ru[wb + Row.W_KEY + i] = k[i];
+    for (let i = 0; i < 4; i++) { ru[wb + Row.W_KEY + i] = lo[i]; ru[wb + Row.W_KEY + 4 + i] = hi[i]; }
+    ru[wb + Row.W_KEY + 8] = ports; ru[wb + Row.W_KEY + 9] = p.proto;
     ru[wb + Row.W_HASH] = h;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       if (this.index[s] < 0) { this.index[s] = f; break; }
