@@ -1,4 +1,5 @@
-import type { FlowBatch } from './batch.js';
+import { HISTORY_MAX, type FlowBatch } from './batch.js';
+import { ZEEK_G_DOUBLES, ZEEK_U_WORDS } from './zeek-state.js';
 
 /**
  * The live flow table's row layout: one fixed-size row per flow in one buffer, viewed as
@@ -39,6 +40,9 @@ export const enum Row {
   // Line 10 on: SPLT entries, 4 words each.
   W_SPLT = 160, F_SPLT = 80, SPLT_W = 4, SPLT_F = 2, SPLT_SIZE_W = 2,
 }
+
+// The layout above gives the history 24 bytes and the Zeek blocks 32 words and 16 doubles.
+if (HISTORY_MAX > 24 || ZEEK_U_WORDS !== 32 || ZEEK_G_DOUBLES !== 16) throw new Error('row.ts: the row layout no longer fits the Zeek state');
 
 /** Views of the live rows over one buffer; `words` and `doubles`: the row stride. */
 export interface RowViews { buffer: ArrayBuffer; f: Float64Array; u: Uint32Array; i: Int32Array; words: number; doubles: number }

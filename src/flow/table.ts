@@ -16,7 +16,7 @@ const INITIAL_FLOWS = 4096;
 
 /**
  * Bidirectional flows. A flow's fields live in one row of the live table (row.ts; row = flow
- * index, SPLT entries included); an open-addressing index (linear probing,
+ * index, SPLT entries and Zeek state included); an open-addressing index (linear probing,
  * backward-shift deletion) maps keys to rows. Timeouts run on capture time.
  * Finished flows are written into output batches (struct-of-arrays), ready for the sink.
  */

@@ -132,7 +132,7 @@ export interface ZeekLayout { words: number; u: number; g: number; hist: number 
 /** The layout of a state that keeps its own buffer. */
 const OWN_LAYOUT: ZeekLayout = { words: SU + 2 * SF + HISTORY_MAX / 4, u: 0, g: SU / 2, hist: (SU + 2 * SF) * 4 };
 
-/** Words of a slot's Uint32 and Float64 blocks (history apart), for a layout's planner. */
+/** Sizes of a slot's Uint32 block (words) and Float64 block (doubles), for whoever lays out a shared buffer. */
 export const ZEEK_U_WORDS = SU, ZEEK_G_DOUBLES = SF;
 
 export class ZeekState {
@@ -146,16 +146,14 @@ export class ZeekState {
   private readonly go: number;
   private readonly sh: number;
   private readonly ho: number;
-  private readonly own: boolean;
   /** Out-parameter of relSeq(): Zeek's `underflow` flag. */
   private under = false;
 
-  /** With `buffer`, the state lives in it (at `layout`, capacity slots) and its owner grows it. */
+  /** With `buffer`, the state lives in it (at `layout`, capacity slots); its owner grows it and calls attach(). */
   constructor(capacity: number, layout: ZeekLayout = OWN_LAYOUT, buffer?: ArrayBuffer) {
     this.su = layout.words; this.uo = layout.u;
     this.sg = layout.words / 2; this.go = layout.g;
     this.sh = layout.words * 4; this.ho = layout.hist;
-    this.own = buffer === undefined;
     this.capacity = capacity;
     this.attach(buffer ?? new ArrayBuffer(capacity * layout.words * 4), capacity);
   }
@@ -166,14 +164,6 @@ export class ZeekState {
     this.g = new Float64Array(buffer);
     this.hist = new Uint8Array(buffer);
     this.capacity = capacity;
-  }
-
-  /** Makes room for more slots, keeping every existing slot's state (the flow table grows in steps). Own buffer only. */
-  grow(capacity: number): void {
-    if (capacity <= this.capacity || !this.own) return;
-    const b = new Uint8Array(capacity * this.su * 4);
-    b.set(this.hist);
-    this.attach(b.buffer, capacity);
   }
 
   /** Start of a slot's Uint32 block, Float64 block and history. */
