@@ -15,6 +15,25 @@ export function hashKey(k: Uint32Array, o: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/**
+ * A 32-bit hash of a key given by its parts (low address, high address, ports word, protocol)
+ * for the flow table's index: two lanes of multiply-xorshift, so the rounds of one run beside
+ * the other's. Not the same value as hashKey.
+ */
+export function hashParts(lo: Uint32Array, hi: Uint32Array, ports: number, proto: number): number {
+  let a = 0x9e3779b9, b = 0x7f4a7c15;
+  for (let i = 0; i < 4; i++) {
+    a = Math.imul(a ^ lo[i], 0x85ebca6b); a ^= a >>> 13;
+    b = Math.imul(b ^ hi[i], 0xc2b2ae35); b ^= b >>> 13;
+  }
+  a = Math.imul(a ^ ports, 0x85ebca6b); a ^= a >>> 13;
+  b = Math.imul(b ^ proto, 0xc2b2ae35); b ^= b >>> 13;
+  let h = a ^ ((b << 16) | (b >>> 16));
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** -1, 0 or 1: compares (a, aPort) with (b, bPort), addresses as 4 words. */
 export function compareEndpoints(a: Uint32Array, aPort: number, b: Uint32Array, bPort: number): number {
   for (let i = 0; i < 4; i++) {

@@ -22,7 +22,8 @@
  * - scripts/base/protocols/conn/main.zeek: conn_state().
  *
  * Hot path: tcp()/other() allocate nothing; a flow's state is one 128-byte Uint32 block and one
- * 128-byte Float64 block (plus HISTORY_MAX history bytes), indexed by slot.
+ * 128-byte Float64 block (plus HISTORY_MAX history bytes), indexed by slot, in a buffer of its
+ * own or inside the flow table's rows (ZeekLayout).
  *
  * Roles: the caller fixes each flow's originator when it starts (zeekFlip() on its first
  * packet, then init(..., flipped)) and passes isOrig relative to that. Zeek can still swap the
@@ -121,36 +122,61 @@ const FL_CLOSED = 1, FL_FIN = 2, FL_SKIP = 4; // did_close, FIN_cnt > 0, reassem
 const SF = 16, GF = 8;
 const G_HSYN = 0, G_HFIN = 1, G_HRST = 2, G_FINSEQ = 3, G_RLAST = 4, G_RTRIM = 5, G_PLO = 6, G_PHI = 7;
 
+/**
+ * Where each slot's state lies in a buffer: slot stride in words, offset of the Uint32 block
+ * (words), of the Float64 block (doubles) and of the history (bytes). The flow table puts
+ * the state inside its own rows this way.
+ */
+export interface ZeekLayout { words: number; u: number; g: number; hist: number }
+
+/** The layout of a state that keeps its own buffer. */
+const OWN_LAYOUT: ZeekLayout = { words: SU + 2 * SF + HISTORY_MAX / 4, u: 0, g: SU / 2, hist: (SU + 2 * SF) * 4 };
+
+/** Sizes of a slot's Uint32 block (words) and Float64 block (doubles), for whoever lays out a shared buffer. */
+export const ZEEK_U_WORDS = SU, ZEEK_G_DOUBLES = SF;
+
 export class ZeekState {
   capacity: number;
-  private u: Uint32Array;
-  private g: Float64Array;
-  private hist: Uint8Array;
+  private u!: Uint32Array;
+  private g!: Float64Array;
+  private hist!: Uint8Array;
+  private readonly su: number;
+  private readonly uo: number;
+  private readonly sg: number;
+  private readonly go: number;
+  private readonly sh: number;
+  private readonly ho: number;
   /** Out-parameter of relSeq(): Zeek's `underflow` flag. */
   private under = false;
 
-  constructor(capacity: number) {
+  /** With `buffer`, the state lives in it (at `layout`, capacity slots); its owner grows it and calls attach(). */
+  constructor(capacity: number, layout: ZeekLayout = OWN_LAYOUT, buffer?: ArrayBuffer) {
+    this.su = layout.words; this.uo = layout.u;
+    this.sg = layout.words / 2; this.go = layout.g;
+    this.sh = layout.words * 4; this.ho = layout.hist;
     this.capacity = capacity;
-    this.u = new Uint32Array(capacity * SU);
-    this.g = new Float64Array(capacity * SF);
-    this.hist = new Uint8Array(capacity * HISTORY_MAX);
+    this.attach(buffer ?? new ArrayBuffer(capacity * layout.words * 4), capacity);
   }
 
-  /** Makes room for more slots, keeping every existing slot's state (the flow table grows in steps). */
-  grow(capacity: number): void {
-    if (capacity <= this.capacity) return;
-    const u = new Uint32Array(capacity * SU); u.set(this.u); this.u = u;
-    const g = new Float64Array(capacity * SF); g.set(this.g); this.g = g;
-    const h = new Uint8Array(capacity * HISTORY_MAX); h.set(this.hist); this.hist = h;
+  /** Takes the buffer again after its owner grew it (every slot's bytes kept in place). */
+  attach(buffer: ArrayBuffer, capacity: number): void {
+    this.u = new Uint32Array(buffer);
+    this.g = new Float64Array(buffer);
+    this.hist = new Uint8Array(buffer);
     this.capacity = capacity;
   }
+
+  /** Start of a slot's Uint32 block, Float64 block and history. */
+  private ub(slot: number): number { return slot * this.su + this.uo; }
+  private gb(slot: number): number { return slot * this.sg + this.go; }
+  private hb(slot: number): number { return slot * this.sh + this.ho; }
 
   /** Slot starts a new flow of IP protocol `proto`. `flipped` = the flow's originator is the destination of its first packet (history then starts with '^'). */
   init(slot: number, proto: number, flipped: boolean): void {
-    const sb = slot * SU;
+    const sb = this.ub(slot);
     this.u.fill(0, sb, sb + SU);
     this.u[sb + S_PROTO] = proto;
-    const gb = slot * SF;
+    const gb = this.gb(slot);
     this.g.fill(0, gb, gb + SF);
     // reassemblers start at relative sequence 1 (last_reassem_seq = trim_seq = 1)
     this.g[gb + G_RLAST] = 1;
@@ -163,16 +189,16 @@ export class ZeekState {
 
   /** True when Zeek swapped the roles after init(): the caller's responder is Zeek's originator. */
   swapped(slot: number): boolean {
-    return this.u[slot * SU + S_SWAP] === 1;
+    return this.u[this.ub(slot) + S_SWAP] === 1;
   }
 
   // ------------------------------------------------------------------ history
 
   private addLetter(slot: number, c: number): void {
-    const u = this.u, sb = slot * SU;
+    const u = this.u, sb = this.ub(slot);
     const n = u[sb + S_HLEN];
     if (n < HISTORY_MAX) {
-      this.hist[slot * HISTORY_MAX + n] = c;
+      this.hist[this.hb(slot) + n] = c;
       u[sb + S_HLEN] = n + 1;
     }
     const m = u[sb + S_RST0];
@@ -186,7 +212,7 @@ export class ZeekState {
 
   /** Session::CheckHistory: writes `c` the first time `mask` is seen; returns whether it was seen before. */
   private sessCheck(slot: number, mask: number, c: number): boolean {
-    const i = slot * SU + S_SEEN;
+    const i = this.ub(slot) + S_SEEN;
     const seen = this.u[i];
     if ((seen & mask) === 0) {
       this.u[i] = seen | mask;
@@ -198,11 +224,11 @@ export class ZeekState {
 
   /** TCP_Endpoint::CheckHistory for endpoint `side`. `c` is the upper-case letter. */
   private epCheck(slot: number, side: number, mask: number, c: number): boolean {
-    const sb = slot * SU;
-    if ((c === 0x41 || c === 0x44) && this.u[sb + S_HLEN] === 1 && this.hist[slot * HISTORY_MAX] === L_H) {
+    const sb = this.ub(slot);
+    if ((c === 0x41 || c === 0x44) && this.u[sb + S_HLEN] === 1 && this.hist[this.hb(slot)] === L_H) {
       // Began with an unflipped SYN-ACK, and now productive traffic: flip, history becomes "^h".
       this.flipRoles(slot);
-      const h = slot * HISTORY_MAX;
+      const h = this.hb(slot);
       this.hist[h] = L_CARET;
       this.hist[h + 1] = L_h;
       this.u[sb + S_HLEN] = 2;
@@ -218,7 +244,7 @@ export class ZeekState {
 
   /** TCP_Endpoint::AddHistory. */
   private epAdd(slot: number, side: number, c: number): void {
-    this.addLetter(slot, side === this.u[slot * SU + S_SWAP] ? c : c | 0x20);
+    this.addLetter(slot, side === this.u[this.ub(slot) + S_SWAP] ? c : c | 0x20);
   }
 
   /** Session::ScaledHistoryEntry with base 10: letter at the 1st, 10th, 100th, ... event. */
@@ -229,7 +255,7 @@ export class ZeekState {
 
   /** Connection::FlipRoles + TCPSessionAdapter::FlipRoles. */
   private flipRoles(slot: number): void {
-    const u = this.u, sb = slot * SU;
+    const u = this.u, sb = this.ub(slot);
     u[sb + S_SWAP] ^= 1;
     const f = u[sb + S_FPS];
     u[sb + S_FPS] = ((f & FPS_ORIG) ? FPS_RESP : 0) | ((f & FPS_RESP) ? FPS_ORIG : 0);
@@ -402,7 +428,7 @@ export class ZeekState {
     if (seq <= g[q + G_RTRIM]) return;
     if (seq > g[q + G_RLAST]) {
       // Undelivered(seq); a partial connection's first ack (up to 2) is no gap
-      if (!(seq <= 2 && u[slot * SU + S_PARTIAL])) {
+      if (!(seq <= 2 && u[this.ub(slot) + S_PARTIAL])) {
         if (!(u[e + E_FLAGS] & FL_SKIP)) {
           const lo = g[q + G_PLO], hi = g[q + G_PHI];
           if (hi !== 0 && lo >= g[q + G_RLAST] && lo < seq) {
@@ -440,7 +466,7 @@ export class ZeekState {
   /** UpdateStateMachine(); returns 1 for do_close. `isOrig` is Zeek's value at packet start (stale after a flip, as in Zeek). */
   private stateMachine(slot: number, e: number, pe: number, baseSeq: number, len: number, isOrig: boolean,
     flags: number): number {
-    const u = this.u, sb = slot * SU;
+    const u = this.u, sb = this.ub(slot);
     const syn = flags & F_SYN, fin = flags & F_FIN, rst = flags & F_RST, ack = flags & F_ACK;
     let doClose = 0;
     switch (u[e + E_ST]) {
@@ -528,10 +554,10 @@ export class ZeekState {
   tcp(slot: number, isOrig: boolean, flags: number, seq: number, ack: number, payloadLen: number, window: number,
     capLen: number = payloadLen): void {
     const u = this.u, g = this.g;
-    const sb = slot * SU;
+    const sb = this.ub(slot);
     const side = isOrig ? 0 : 1;
     const e = sb + EU0 + side * EU, pe = sb + EU0 + (side ^ 1) * EU;
-    const q = slot * SF + side * GF, pq = slot * SF + (side ^ 1) * GF;
+    const q = this.gb(slot) + side * GF, pq = this.gb(slot) + (side ^ 1) * GF;
     const syn = flags & F_SYN, fin = flags & F_FIN, rst = flags & F_RST, ackf = flags & F_ACK;
     const len = payloadLen;
     seq >>>= 0;
@@ -645,7 +671,7 @@ export class ZeekState {
   /** One packet of a non-TCP flow (UDP, ICMP, other), with its transport payload length. */
   other(slot: number, isOrig: boolean, payloadLen: number): void {
     // payloadLen does not matter: Zeek's UDP/ICMP endpoints turn active on any packet, empty ones too.
-    const sb = slot * SU;
+    const sb = this.ub(slot);
     this.u[sb + EU0 + (isOrig ? 0 : EU) + E_ST] = 1;
     if (this.u[sb + S_PROTO] === 17) {
       if (isOrig) this.sessCheck(slot, HIST_ORIG_DATA_PKT, 0x44 /* D */);
@@ -662,7 +688,7 @@ export class ZeekState {
    */
   tcpIsReuse(slot: number, flags: number, seq: number): boolean {
     if (!(flags & F_SYN)) return false;
-    const u = this.u, sb = slot * SU;
+    const u = this.u, sb = this.ub(slot);
     const o = sb + EU0 + u[sb + S_SWAP] * EU;
     const r = sb + EU0 + (u[sb + S_SWAP] ^ 1) * EU;
     let connOrig = o;
@@ -687,7 +713,7 @@ export class ZeekState {
    * tcp_reset_delay (5 s) later; packets until then still belong to it. Sticky, as Zeek's
    * removal timer is. */
   tcpClosed(slot: number): number {
-    const u = this.u, sb = slot * SU;
+    const u = this.u, sb = this.ub(slot);
     const c = u[sb + S_CLOSED];
     if (c !== 0) return c;
     if (u[sb + S_PROTO] === 6 && (u[sb + EU0 + E_ST] === RESET || u[sb + EU0 + EU + E_ST] === RESET)) return 2;
@@ -701,7 +727,7 @@ export class ZeekState {
    * starts a new connection.
    */
   tcpIsAttempt(slot: number): boolean {
-    const u = this.u, sb = slot * SU;
+    const u = this.u, sb = this.ub(slot);
     const os = u[sb + EU0 + u[sb + S_SWAP] * EU + E_ST];
     const rs = u[sb + EU0 + (u[sb + S_SWAP] ^ 1) * EU + E_ST];
     return u[sb + S_PROTO] === 6 && (os === SYN_SENT || os === SYN_ACK_SENT) && rs === INACTIVE;
@@ -709,7 +735,7 @@ export class ZeekState {
 
   /** conn_state code at the time the flow is written out (scripts/base/protocols/conn/main.zeek). */
   connState(slot: number): number {
-    const u = this.u, sb = slot * SU;
+    const u = this.u, sb = this.ub(slot);
     const proto = u[sb + S_PROTO];
     const o = sb + EU0 + u[sb + S_SWAP] * EU;
     const r = sb + EU0 + (u[sb + S_SWAP] ^ 1) * EU;
@@ -720,22 +746,22 @@ export class ZeekState {
 
   /** Copies the history letters into dst at dstOff (at most max bytes, ASCII), returns the count. */
   history(slot: number, dst: Uint8Array, dstOff: number, max: number): number {
-    let n = this.u[slot * SU + S_HLEN];
+    let n = this.u[this.ub(slot) + S_HLEN];
     if (n > max) n = max;
-    const h = slot * HISTORY_MAX;
+    const h = this.hb(slot);
     for (let i = 0; i < n; i++) dst[dstOff + i] = this.hist[h + i];
     return n;
   }
 
   /** Zeek's TCP endpoint state (TCP_ENDPOINT) of Zeek's originator (zeekOrig) or responder. */
   tcpEndpointState(slot: number, zeekOrig: boolean): number {
-    const sb = slot * SU;
+    const sb = this.ub(slot);
     return this.u[sb + EU0 + (this.u[sb + S_SWAP] ^ (zeekOrig ? 0 : 1)) * EU + E_ST];
   }
 
   /** Zeek's orig_bytes/resp_bytes for TCP (TCP_Endpoint::Size, from sequence numbers). */
   tcpBytes(slot: number, zeekOrig: boolean): number {
-    const sb = slot * SU;
+    const sb = this.ub(slot);
     const side = this.u[sb + S_SWAP] ^ (zeekOrig ? 0 : 1);
     return this.size(sb + EU0 + side * EU, sb + EU0 + (side ^ 1) * EU);
   }
