@@ -1,7 +1,6 @@
 import { createBatch, EndReason, FLOW_COLUMNS, HISTORY_MAX, type FlowBatch } from '../flow/batch.js';
 import { compareEndpoints, hashKey, KEY_WORDS } from '../flow/key.js';
-import { swapRoles } from '../flow/table.js';
-import { copyFlowRow } from '../flow/row-copy.js';
+import { copyFlowRow, swapRoles } from '../flow/batch-row.js';
 import type { FlowOptions } from '../flow/options.js';
 import { ZEEK_TCP_ATTEMPT_DELAY_S, TCP_ENDPOINT } from '../flow/zeek-state.js';
 import { connStateFrom, endpointRank } from './conn-state.js';

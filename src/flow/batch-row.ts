@@ -1,10 +1,11 @@
+/** Row operations on FlowBatch (struct-of-arrays) rows, for the range merge. */
 import { HISTORY_MAX, type FlowBatch } from './batch.js';
 
 /**
  * Copies row `sr` of `src` into row `dr` of `dst` (batches of the same SPLT width): every column
  * of FLOW_COLUMNS, SPLT and history up to their used length. One store per column, written out,
  * so each access is a fixed property of a fixed-shape object (no loop over a column list); about
- * 10× faster than a generic column walk. test/flow/row-copy.test.ts checks that no column is missed.
+ * twice as fast as a generic column walk. test/flow/batch-row.test.ts checks that no column is missed.
  */
 export function copyFlowRow(src: FlowBatch, sr: number, dst: FlowBatch, dr: number): void {
   const s = src.cols, d = dst.cols;
@@ -41,4 +42,23 @@ export function copyFlowRow(src: FlowBatch, sr: number, dst: FlowBatch, dr: numb
   const hl = s.historyLen[sr];
   d.historyLen[dr] = hl;
   for (let i = 0, so = sr * HISTORY_MAX, dO = dr * HISTORY_MAX; i < hl; i++) d.history[dO + i] = s.history[so + i];
+}
+
+function swapF64(a: Float64Array, b: Float64Array, r: number): void { const t = a[r]; a[r] = b[r]; b[r] = t; }
+
+/** Zeek turned the roles around after the flow began: the responder's columns become the originator's. */
+export function swapRoles(b: FlowBatch, r: number): void {
+  const c = b.cols;
+  for (let i = r * 4; i < r * 4 + 4; i++) { const t = c.origAddr[i]; c.origAddr[i] = c.respAddr[i]; c.respAddr[i] = t; }
+  swapF64(c.origPkts, c.respPkts, r);
+  swapF64(c.origWireBytes, c.respWireBytes, r);
+  swapF64(c.origIpBytes, c.respIpBytes, r);
+  swapF64(c.origPayloadBytes, c.respPayloadBytes, r);
+  swapF64(c.origMac, c.respMac, r);
+  swapF64(c.ackRel, c.ackRespRel, r);
+  let t: number = c.origPort[r]; c.origPort[r] = c.respPort[r]; c.respPort[r] = t;
+  t = c.origTtl[r]; c.origTtl[r] = c.respTtl[r]; c.respTtl[r] = t;
+  t = c.origTcpFlags[r]; c.origTcpFlags[r] = c.respTcpFlags[r]; c.respTcpFlags[r] = t;
+  const n = b.spltN;
+  for (let i = r * n; i < r * n + c.spltLen[r]; i++) c.spltSize[i] = -c.spltSize[i];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBatch, FLOW_COLUMNS, HISTORY_MAX } from '../../src/flow/batch.js';
-import { copyFlowRow } from '../../src/flow/row-copy.js';
+import { copyFlowRow } from '../../src/flow/batch-row.js';
 
 type Col = Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
 
