@@ -124,8 +124,8 @@ const G_HSYN = 0, G_HFIN = 1, G_HRST = 2, G_FINSEQ = 3, G_RLAST = 4, G_RTRIM = 5
 
 /**
  * Where each slot's state lies in a buffer: slot stride in words, offset of the Uint32 block
- * (words), of the Float64 block (doubles) and of the history (bytes). The flow table puts
- * the state inside its own rows this way.
+ * (words), of the Float64 block (doubles) and of the history (bytes, a multiple of 4). The flow
+ * table puts the state inside its own rows this way.
  */
 export interface ZeekLayout { words: number; u: number; g: number; hist: number }
 
@@ -139,7 +139,6 @@ export class ZeekState {
   capacity: number;
   private u!: Uint32Array;
   private g!: Float64Array;
-  private hist!: Uint8Array;
   private readonly su: number;
   private readonly uo: number;
   private readonly sg: number;
@@ -154,6 +153,7 @@ export class ZeekState {
     this.su = layout.words; this.uo = layout.u;
     this.sg = layout.words / 2; this.go = layout.g;
     this.sh = layout.words * 4; this.ho = layout.hist;
+    if (layout.hist % 4 !== 0) throw new Error('ZeekState: the history must start on a word');
     this.capacity = capacity;
     this.attach(buffer ?? new ArrayBuffer(capacity * layout.words * 4), capacity);
   }
@@ -162,7 +162,6 @@ export class ZeekState {
   attach(buffer: ArrayBuffer, capacity: number): void {
     this.u = new Uint32Array(buffer);
     this.g = new Float64Array(buffer);
-    this.hist = new Uint8Array(buffer);
     this.capacity = capacity;
   }
 
@@ -170,6 +169,19 @@ export class ZeekState {
   private ub(slot: number): number { return slot * this.su + this.uo; }
   private gb(slot: number): number { return slot * this.sg + this.go; }
   private hb(slot: number): number { return slot * this.sh + this.ho; }
+
+  // History letters are bytes packed four to a word of `u` (word-aligned, see ZeekLayout): a byte
+  // view cannot span a buffer of 4 GiB or more, which the flow table's rows reach at large
+  // --max-flows and --splt. Byte offsets may pass 2^32, so words are found by division, not shifts.
+  private histAt(slot: number, i: number): number {
+    const b = this.hb(slot) + i;
+    return (this.u[(b - (b & 3)) / 4] >>> ((b & 3) * 8)) & 0xff;
+  }
+
+  private setHist(slot: number, i: number, c: number): void {
+    const b = this.hb(slot) + i, w = (b - (b & 3)) / 4, shift = (b & 3) * 8;
+    this.u[w] = (this.u[w] & ~(0xff << shift)) | (c << shift);
+  }
 
   /** Slot starts a new flow of IP protocol `proto`. `flipped` = the flow's originator is the destination of its first packet (history then starts with '^'). */
   init(slot: number, proto: number, flipped: boolean): void {
@@ -198,7 +210,7 @@ export class ZeekState {
     const u = this.u, sb = this.ub(slot);
     const n = u[sb + S_HLEN];
     if (n < HISTORY_MAX) {
-      this.hist[this.hb(slot) + n] = c;
+      this.setHist(slot, n, c);
       u[sb + S_HLEN] = n + 1;
     }
     const m = u[sb + S_RST0];
@@ -225,12 +237,11 @@ export class ZeekState {
   /** TCP_Endpoint::CheckHistory for endpoint `side`. `c` is the upper-case letter. */
   private epCheck(slot: number, side: number, mask: number, c: number): boolean {
     const sb = this.ub(slot);
-    if ((c === 0x41 || c === 0x44) && this.u[sb + S_HLEN] === 1 && this.hist[this.hb(slot)] === L_H) {
+    if ((c === 0x41 || c === 0x44) && this.u[sb + S_HLEN] === 1 && this.histAt(slot, 0) === L_H) {
       // Began with an unflipped SYN-ACK, and now productive traffic: flip, history becomes "^h".
       this.flipRoles(slot);
-      const h = this.hb(slot);
-      this.hist[h] = L_CARET;
-      this.hist[h + 1] = L_h;
+      this.setHist(slot, 0, L_CARET);
+      this.setHist(slot, 1, L_h);
       this.u[sb + S_HLEN] = 2;
       this.u[sb + S_RST0] = M_FAIL;
       this.u[sb + S_FPS] |= FPS_ORIG;
@@ -748,8 +759,7 @@ export class ZeekState {
   history(slot: number, dst: Uint8Array, dstOff: number, max: number): number {
     let n = this.u[this.ub(slot) + S_HLEN];
     if (n > max) n = max;
-    const h = this.hb(slot);
-    for (let i = 0; i < n; i++) dst[dstOff + i] = this.hist[h + i];
+    for (let i = 0; i < n; i++) dst[dstOff + i] = this.histAt(slot, i);
     return n;
   }
 

@@ -664,3 +664,28 @@ describe('icmpCounterpart', () => {
     expect(icmpCounterpart(true, 8)).toBe(-1); // the v4 echo type means nothing in v6
   });
 });
+
+describe('ZeekState in a shared buffer', () => {
+  it('keeps the history of a slot that lies past 4 GiB of the buffer (a byte view cannot reach it)', () => {
+    // 1100 slots of 4 MiB: the last slot's history starts about 4.6 GB in. Untouched pages stay unallocated.
+    const words = 1 << 20, cap = 1100;
+    const z = new ZeekState(cap, { words, u: 0, g: 16, hist: 1024 }, new ArrayBuffer(cap * words * 4));
+    const near = 3, far = cap - 1;
+    for (const slot of [near, far]) {
+      z.init(slot, 6, false);
+      feed(z, slot, [[1, SYN, 1000, 0, 0, 1024], [0, SYN | ACK, 5000, 1001, 0, 1024], [1, ACK, 1001, 5001, 0, 1024]]);
+    }
+    expect(hist(z, far)).toBe('ShA');
+    expect(hist(z, near)).toBe('ShA');
+    expect(CONN_STATE_NAMES[z.connState(far)]).toBe('S1');
+    // A history that starts with an unflipped SYN-ACK and turns around ("H" -> "^h") past 4 GiB too.
+    z.init(far, 6, false);
+    feed(z, far, [[1, SYN | ACK, 5000, 1001, 0, 1024], [0, ACK, 1001, 5001, 0, 1024]]);
+    expect(hist(z, far)).toBe('^hA');
+    expect(z.swapped(far)).toBe(true);
+  });
+
+  it('refuses a layout whose history does not start on a word', () => {
+    expect(() => new ZeekState(2, { words: 64, u: 0, g: 16, hist: 1022 }, new ArrayBuffer(2 * 64 * 4))).toThrow(/word/);
+  });
+});
