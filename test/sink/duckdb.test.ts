@@ -331,6 +331,27 @@ describe('DuckSink', () => {
     }
   });
 
+  it('appends a run of a batch (rows from..from+count) with flow_id running on from the rows before', async () => {
+    const sink = await DuckSink.open(join(dir, 'runs.duckdb'));
+    try {
+      const id = await sink.beginCapture();
+      const b = bulkBatch(5000, 0);
+      await sink.appendFlows(id, b, 0, 10);
+      await sink.appendFlows(id, b, 2500, 2100); // crosses the 2048-row chunk size
+      await sink.appendFlows(id, b, 4999, 1);
+      await sink.finishCapture(id, record({ flows: 2111 }), [], [], {});
+      expect(await scalar(sink, 'SELECT count(*) FROM flows')).toBe(2111);
+      // bulkBatch row r has first_ts = T0 + r s and orig port 1024 + r: flow_id index k holds row 0..9, 2500..4599, 4999.
+      const rows = await objects(sink, `SELECT flow_id - ${2 ** 32} AS k, orig_port FROM flows WHERE flow_id - ${2 ** 32} IN (0, 9, 10, 2109, 2110) ORDER BY k`);
+      expect(rows).toEqual([
+        { k: 0, orig_port: 1024 }, { k: 9, orig_port: 1033 }, { k: 10, orig_port: 1024 + 2500 },
+        { k: 2109, orig_port: 1024 + 4599 }, { k: 2110, orig_port: 1024 + 4999 },
+      ]);
+    } finally {
+      sink.close();
+    }
+  });
+
   it('rolls back appended flows (past the appender flush threshold) and replaces captures', async () => {
     const path = join(dir, 'rollback.duckdb');
     let sink = await DuckSink.open(path);
