@@ -2,7 +2,8 @@
  * npm run bench:stages [-- FILE] [-- --repeat N]
  *
  * Where one core's time goes for `ingest --no-inspect`, stage by stage, on the header-only
- * benchmark capture (bench/out/ixp-mix-1000000-s128.pcap, made by `npm run bench`): each stage
+ * benchmark capture (bench/out/ixp-mix-1000000-s128.pcap, the one `npm run bench` makes; made here
+ * when missing): each stage
  * runs alone in this process and is timed in CPU seconds (process.cpuUsage: user + system of all
  * of the process's threads, so DuckDB's own threads count). Stages:
  *   read     the file into range buffers (src/io/range-reader.ts)
@@ -18,7 +19,7 @@
  * the JIT compiles as it goes, as in a real `ingest`) and the fastest of --repeat runs (warm).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,7 @@ import { DEFAULT_FLOW_OPTIONS } from '../src/flow/options.js';
 import { FlowMerger, type FlowRun } from '../src/pipeline/merge.js';
 import { DuckSink } from '../src/sink/duckdb.js';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { generateCapture } from '../src/gen/ixp-mix.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--repeat');
@@ -117,6 +119,12 @@ function startup(dir: string): number {
 }
 
 async function main(): Promise<void> {
+  if (positional[0] === undefined && !existsSync(file)) {
+    // The same capture `npm run bench` makes (and then reuses).
+    mkdirSync(dirname(file), { recursive: true });
+    console.log(`generating ${file} ...`);
+    await generateCapture({ out: file, packets: 1_000_000, snaplen: 128, seed: 7 });
+  }
   const dir = mkdtempSync(join(tmpdir(), 'onpath-stages-'));
   try {
     const best: Record<string, number> = {};
