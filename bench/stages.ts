@@ -163,4 +163,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await main().catch((e: unknown) => { console.error(`bench:stages: ${(e as Error).message}`); process.exit(1); });
