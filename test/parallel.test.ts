@@ -383,6 +383,23 @@ describe('many files: one capture stream, or --no-carry', () => {
     expect(await flowsOf(db, `SELECT sum(packets)::INT AS p FROM captures`)).toEqual([{ p: allRecords.length }]);
   });
 
+  it('content a stream already holds is not ingested again from stdin, nor twice with --replace', async () => {
+    const db = join(dir, 'stdin-dup.duckdb');
+    expect(onpath(['ingest', '--no-summary', '--db', db, files[0]!, files[2]!]).status).toBe(0);
+    // rot-2's bytes through stdin: known only after reading; a file of capture 1 has them.
+    const r = onpath(['ingest', '--no-summary', '--db', db, '-'], Buffer.from(bytes[2]!));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/-: same content as a file of capture 1; nothing of this stream was written/);
+    expect(await flowsOf(db, `SELECT count(*)::INT AS n, sum(packets)::INT AS p FROM captures`))
+      .toEqual([{ n: 1, p: parts[0]!.length + parts[2]!.length }]);
+    // The same file twice in one stream is read once, also with --replace.
+    const db2 = join(dir, 'replace-dup.duckdb');
+    const t = onpath(['ingest', '--no-summary', '--replace', '--db', db2, files[0]!, files[0]!]);
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/rot-0\.pcap: same content as .*rot-0\.pcap earlier in this stream; left out/);
+    expect(await flowsOf(db2, `SELECT sum(packets)::INT AS p FROM captures`)).toEqual([{ p: parts[0]!.length }]);
+  });
+
   it('a file gone before it is read is a failed file of the stream; the others are kept', async () => {
     const sink = await DuckSink.open(join(dir, 'gone.duckdb'));
     try {
@@ -412,22 +429,25 @@ describe('many files: one capture stream, or --no-carry', () => {
     const db = join(dir, 'carry-bad.duckdb');
     const r = onpath(['ingest', '--no-summary', '--db', db, files[0]!, join(dir, 'missing.pcap'), cut, files[2]!]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/missing\.pcap: cannot read: ENOENT/);
+    expect(r.stderr).toMatch(/missing\.pcap: at byte 0: cannot read: ENOENT/);
     expect(r.stderr).toMatch(new RegExp(`rot-1-cut\\.pcap: at byte \\d+: record cut short: \\d+ trailing bytes`));
     const sink = await DuckSink.open(db);
     try {
+      // The missing file stays in the stream as a failed file: the DB shows the gap.
       const f = await rows(sink, `SELECT path, status, packets FROM capture_files ORDER BY file_index`);
-      expect(f.map((x) => x.status)).toEqual(['complete', 'truncated', 'complete']);
+      expect(f.map((x) => x.status)).toEqual(['complete', 'failed', 'truncated', 'complete']);
+      expect(f[1]!.path).toBe(join(dir, 'missing.pcap'));
       // Offsets follow the files' sizes, not how far the reads of the cut file got.
       expect(await rows(sink, `SELECT stream_offset, size FROM capture_files ORDER BY file_index`)).toEqual([
         { stream_offset: 0, size: bytes[0]!.length },
+        { stream_offset: bytes[0]!.length, size: 0 },
         { stream_offset: bytes[0]!.length, size: bytes[1]!.length - 7 },
         { stream_offset: bytes[0]!.length + bytes[1]!.length - 7, size: bytes[2]!.length },
       ]);
-      expect(f[1]!.packets).toBe(parts[1]!.length - 1);
+      expect(f[2]!.packets).toBe(parts[1]!.length - 1);
       const [cap] = await rows(sink, `SELECT status, error, packets FROM captures`);
-      expect(cap!.status).toBe('truncated');
-      expect(String(cap!.error)).toMatch(/^.*rot-1-cut\.pcap: record cut short/);
+      expect(cap!.status).toBe('failed');
+      expect(String(cap!.error)).toMatch(/^.*missing\.pcap: cannot read/);
       expect(cap!.packets).toBe(allRecords.length - 1);
     } finally {
       sink.close();

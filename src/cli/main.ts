@@ -98,8 +98,9 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
     return EXIT_USAGE;
   }
   let exit = 0;
-  // A stream of several files is one capture: a file that cannot be opened is named and left out
-  // before it starts (the others still form the stream).
+  // A stream of several files is one capture: a file that cannot be read stays in it as a failed file
+  // (a capture_files row with its error, so the DB shows the gap its flows were carried across); a
+  // single file that cannot be read is named and skipped here.
   const expanded: string[] = [];
   for (const p of inputs) {
     const files = p === '-' ? null : captureFilesIn(p);
@@ -107,7 +108,8 @@ async function runIngest(inputs: string[], o: IngestCliOptions): Promise<number>
     if (files.length === 0) { process.stderr.write(`onpath: ${p}: no capture files in this directory\n`); exit = EXIT_BAD_INPUT; }
     expanded.push(...files);
   }
-  const readable = expanded.filter((p) => {
+  const stream = o.carry && expanded.length > 1;
+  const readable = stream ? expanded : expanded.filter((p) => {
     const why = unreadable(p);
     if (why !== null) { process.stderr.write(`onpath: ${p}: cannot read: ${why}\n`); exit = EXIT_BAD_INPUT; }
     return why === null;

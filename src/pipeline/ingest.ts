@@ -236,7 +236,30 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     fileHash.push(h?.sha256);
     fileSize.push(h?.size);
   }
-  let knownSha256: string[] | undefined = fileHash.every((h) => h !== undefined) ? fileHash as string[] : undefined;
+  // The same content twice in one stream is read once (also with --replace: twice would double its rows).
+  // A file already ingested (alone, or in another stream: `ingest day1/*` then `ingest day1/* day2/*`)
+  // is left out, unless --replace; the other files still form the stream.
+  const keep: number[] = [];
+  const seen = new Map<string, string>();
+  for (let k = 0; k < inputs.length; k++) {
+    const h = fileHash[k];
+    if (h !== undefined && seen.has(h)) {
+      process.stderr.write(`onpath: ${names[k]}: same content as ${seen.get(h)} earlier in this stream; left out\n`);
+      continue;
+    }
+    if (h !== undefined) seen.set(h, names[k]!);
+    keep.push(k);
+  }
+  const knownOf = (): string[] | undefined => fileHash.every((h) => h !== undefined) ? fileHash as string[] : undefined;
+  const leaveOut = (): void => {
+    inputs = keep.map((k) => inputs[k]!);
+    names = keep.map((k) => names[k]!);
+    fileHash = keep.map((k) => fileHash[k]);
+    fileSize = keep.map((k) => fileSize[k]);
+    path = streamName(names);
+  };
+  if (keep.length < inputs.length) leaveOut();
+  let knownSha256 = knownOf();
   if (knownSha256 !== undefined) {
     const existing = await sink.findCaptureByHash(streamSha256(knownSha256));
     if (existing !== null) {
@@ -245,29 +268,17 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     }
   }
   if (!opts.replace) {
-    // A file already ingested (alone, or in another stream: `ingest day1/*` then `ingest day1/* day2/*`)
-    // is left out; the other files still form the stream.
-    const keep: number[] = [];
-    const seen = new Map<string, string>();
+    keep.length = 0;
     for (let k = 0; k < inputs.length; k++) {
       const h = fileHash[k];
-      if (h !== undefined && seen.has(h)) {
-        process.stderr.write(`onpath: ${names[k]}: same content as ${seen.get(h)} earlier in this stream; left out\n`);
-        continue;
-      }
-      if (h !== undefined) seen.set(h, names[k]!);
       const id = h === undefined ? null : await sink.findFileByHash(h);
       if (id === null) keep.push(k);
       else alreadyIngested.push({ path: names[k]!, captureId: id });
     }
     if (keep.length === 0) return skipped(alreadyIngested[0]!.captureId);
     if (keep.length < inputs.length) {
-      inputs = keep.map((k) => inputs[k]!);
-      names = keep.map((k) => names[k]!);
-      fileHash = keep.map((k) => fileHash[k]);
-      fileSize = keep.map((k) => fileSize[k]);
-      path = streamName(names);
-      knownSha256 = fileHash.every((h) => h !== undefined) ? fileHash as string[] : undefined;
+      leaveOut();
+      knownSha256 = knownOf();
     }
   }
   const pool = opts.pool ?? null;
@@ -470,10 +481,22 @@ export async function ingestCapture(input: CaptureInput | CaptureInput[], sink: 
     }
     if (outOfOrder > 0) extraAnomalies.push({ kind: 'capture_file_out_of_order', count: outOfOrder, firstOffset: firstOutOfOrder });
     if (replaceId === null && knownSha256 === undefined && !opts.live) {
+      // Content read from a pipe or stdin is known only now: the same stream again is skipped (or
+      // replaced), and without --replace so is a stream holding a file some capture already has.
       const existing = await sink.findCaptureByHash(result.sha256);
       if (existing !== null) {
         if (!opts.replace) { await sink.abortCapture(); return skipped(existing, result); }
         replaceId = existing;
+      } else if (!opts.replace) {
+        for (let k = 0; k < results.length; k++) {
+          if (fileHash[k] !== undefined || results[k]!.sha256 === '') continue;
+          const id = await sink.findFileByHash(results[k]!.sha256);
+          if (id === null) continue;
+          process.stderr.write(`onpath: ${names[k]}: same content as a file of capture ${id}; nothing of this stream was written (give it as a file to leave it out, or use --replace)\n`);
+          alreadyIngested.push({ path: names[k]!, captureId: id });
+          await sink.abortCapture();
+          return skipped(id, result);
+        }
       }
     }
     const anomalies = totals.anomalies(extraAnomalies.concat(inspectAnomalies()));
