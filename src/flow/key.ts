@@ -2,7 +2,26 @@
  * Flow keys as 10 u32 words: low address (4), high address (4), ports (low<<16 | high), protocol.
  * "Low" is the endpoint whose (address, port) compares smaller, so both directions share a key.
  */
+import type { Decoded } from '../wire/packet.js';
+import { icmpCounterpart } from './zeek-state.js';
+
 export const KEY_WORDS = 10;
+
+const ICMP = 1, ICMPV6 = 58;
+
+/**
+ * The ports a packet's flow is keyed by, as (sport << 16) | dport: the transport's; for ICMP the
+ * type and its counterpart type (echo 8 and reply 0 share a flow), or the code where there is none
+ * (Zeek's rule); 0 and 0 for other protocols and for a transport header the snaplen cut.
+ */
+export function flowPorts(p: Decoded): number {
+  if (p.hasPorts) return ((p.sport << 16) | p.dport) >>> 0;
+  if ((p.proto === ICMP || p.proto === ICMPV6) && p.icmpType >= 0) {
+    const c = icmpCounterpart(p.proto === ICMPV6, p.icmpType);
+    return (p.icmpType << 16) | (c >= 0 ? c : p.icmpCode);
+  }
+  return 0;
+}
 
 /** Mixes the 10 key words into a 32-bit hash (multiply-xorshift per word). */
 export function hashKey(k: Uint32Array, o: number): number {

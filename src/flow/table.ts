@@ -1,14 +1,14 @@
 import { createBatch, EndReason, HISTORY_MAX, type FlowBatch } from './batch.js';
-import { compareEndpoints, hashParts } from './key.js';
+import { compareEndpoints, flowPorts, hashParts } from './key.js';
 import { FragmentMap, type StrayFragmentPorts } from './fragments.js';
 import { LruLists } from './lru.js';
 import { createRows, growRows, Row, rowToBatch, rowWords, type RowViews } from './row.js';
 import type { FlowOptions } from './options.js';
-import { ZeekState, zeekFlip, icmpCounterpart, ZEEK_TCP_ATTEMPT_DELAY_S } from './zeek-state.js';
+import { ZeekState, zeekFlip, ZEEK_TCP_ATTEMPT_DELAY_S } from './zeek-state.js';
 import type { Decoded } from '../wire/packet.js';
 import { A, type AnomalyCounters } from '../wire/anomaly.js';
 
-const TCP = 6, UDP = 17, ICMP = 1, ICMPV6 = 58;
+const TCP = 6, UDP = 17;
 const SYN = 0x02, ACK = 0x10;
 const LIST_TCP = 0, LIST_UDP = 1, LIST_OTHER = 2, LIST_CLOSING = 3;
 const OUT_ROWS = 4096;
@@ -101,11 +101,10 @@ export class FlowTable {
     if (idx < 0) {
       let sport = 0, dport = 0;
       if (p.hasPorts) { sport = p.sport; dport = p.dport; }
-      else if (strayPorts >= 0) { sport = strayPorts >>> 16; dport = strayPorts & 0xffff; }
-      else if ((proto === ICMP || proto === ICMPV6) && p.icmpType >= 0) {
-        sport = p.icmpType;
-        const c = icmpCounterpart(proto === ICMPV6, p.icmpType);
-        dport = c >= 0 ? c : p.icmpCode;
+      else {
+        // A later fragment: the ports its first fragment (in the previous range) was keyed by.
+        const ports = strayPorts >= 0 ? strayPorts : flowPorts(p);
+        sport = ports >>> 16; dport = ports & 0xffff;
       }
       // The key (key.ts): low endpoint's address, high endpoint's, ports (low << 16 | high), protocol.
       fromLow = compareEndpoints(p.src, sport, p.dst, dport) <= 0;

@@ -3,12 +3,11 @@ import type { PacketSink } from '../io/packet-sink.js';
 import { PcapParser } from '../io/pcap.js';
 import { PcapngParser } from '../io/pcapng.js';
 import { FragmentMap, type StrayFragmentPorts } from '../flow/fragments.js';
-import { icmpCounterpart } from '../flow/zeek-state.js';
+import { flowPorts } from '../flow/key.js';
 import { AnomalyCounters } from '../wire/anomaly.js';
 import { decodeLink } from '../wire/link.js';
 import { Decoded, L3 } from '../wire/packet.js';
 
-const ICMP = 1, ICMPV6 = 58;
 
 /**
  * The first fragments in the previous range's tail, by (src, dst, protocol, id): the ports that
@@ -51,17 +50,9 @@ export class FirstFragments implements StrayFragmentPorts, PacketSink {
     p.reset(recordOffset, caplen, off + wireLen);
     decodeLink(p, dv, linktype, off, off + caplen);
     if (p.l3 !== L3.Ip || !p.isFragment || !p.fragFirst) return;
-    // The ports the flow table keys the datagram's flow by: 0 and 0 without ports (other protocols,
-    // a transport header cut by the snaplen), as a single pass would.
-    let sport = 0, dport = 0;
-    if (p.hasPorts) { sport = p.sport; dport = p.dport; }
-    else if ((p.proto === ICMP || p.proto === ICMPV6) && p.icmpType >= 0) {
-      sport = p.icmpType;
-      const c = icmpCounterpart(p.proto === ICMPV6, p.icmpType);
-      dport = c >= 0 ? c : p.icmpCode;
-    }
+    // The ports the flow table keys the datagram's flow by, as a single pass would.
     this.map!.put(p.src, p.dst, p.proto, p.fragId, this.portsOf.length, 0);
-    this.portsOf.push(((sport << 16) | dport) >>> 0);
+    this.portsOf.push(flowPorts(p));
   }
 
   anomaly(): void { /* counted by the range that owns the record */ }
