@@ -331,6 +331,22 @@ describe('DuckSink', () => {
     }
   });
 
+  it('caps DuckDB\'s memory at the limit it is opened with (--db-memory)', async () => {
+    const path = join(dir, 'memlimit.duckdb');
+    const capped = await DuckSink.open(path, { memoryLimit: '200MB' });
+    try {
+      expect(await scalar(capped, `SELECT current_setting('memory_limit')`)).toBe('190.7 MiB'); // 200 * 10^6 bytes
+    } finally {
+      capped.close();
+    }
+    const plain = await DuckSink.open(path);
+    try {
+      expect(await scalar(plain, `SELECT current_setting('memory_limit')`)).not.toBe('190.7 MiB');
+    } finally {
+      plain.close();
+    }
+  });
+
   it('appends a run of a batch (rows from..from+count) with flow_id running on from the rows before', async () => {
     const sink = await DuckSink.open(join(dir, 'runs.duckdb'));
     try {
