@@ -1,6 +1,7 @@
 /** What every inspection session of one range shares: the output, the anomaly counts and the packet being read. */
 import { describeCert } from './x509.js';
-import { emptyInspectOutput, type InspectOutput } from './records.js';
+import type { DnsMsgRec, HttpRec, QuicRec, TlsRec } from './records.js';
+import { dnsRow, emptyInspectRows, httpRow, quicRow, tlsRow, type InspectRows } from './row-json.js';
 import { createHash } from 'node:crypto';
 
 /** Anomaly kinds that only say the bytes ended early: expected when the capture cut them. */
@@ -15,13 +16,20 @@ const CUT_KINDS: ReadonlySet<string> = new Set([
 const MAX_CERT_CACHE = 4096;
 
 export class InspectContext {
-  readonly out: InspectOutput = emptyInspectOutput();
+  /** What the range learned, as row text (src/inspect/row-json.ts). */
+  readonly out: InspectRows = emptyInspectRows();
   private readonly anomalyIndex = new Map<string, number>();
   private readonly certSeen = new Set<string>();
   /** The packet being inspected. */
   sec = 0;
   ns = 0;
   recordOffset = 0;
+
+  /** A complete record becomes its row text at once. */
+  tls(r: TlsRec): void { this.out.tls.push(tlsRow(r)); }
+  quic(r: QuicRec): void { this.out.quic.push(quicRow(r)); }
+  dns(r: DnsMsgRec): void { this.out.dns.push(dnsRow(r)); }
+  http(r: HttpRec): void { this.out.http.push(httpRow(r)); }
 
   /** Counts an inspection anomaly (a malformed field), at the current packet. */
   note(kind: string, n = 1): void {

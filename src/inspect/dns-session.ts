@@ -84,7 +84,7 @@ export function inspectDnsDatagram(ctx: InspectContext, tag: number, fromOrig: b
   const msg = parseDns(buf, off, len, { flavor });
   if (msg === null) { if (!cut) ctx.note('dns_short_header'); return false; }
   ctx.noteAll(msg.anomalies, cut);
-  ctx.out.dns.push(dnsRecordOf(msg, ctx, tag, fromOrig, transport));
+  ctx.dns(dnsRecordOf(msg, ctx, tag, fromOrig, transport));
   return true;
 }
 
@@ -105,7 +105,7 @@ export class DnsTcpSession implements StreamConsumer {
       if (msg === null) { this.ctx.note('dns_short_header'); continue; }
       this.messages++;
       this.ctx.noteAll(msg.anomalies);
-      this.ctx.out.dns.push(dnsRecordOf(msg, this.ctx, this.tag, dir === 0, 'tcp'));
+      this.ctx.dns(dnsRecordOf(msg, this.ctx, this.tag, dir === 0, 'tcp'));
     }
   }
 

@@ -57,11 +57,11 @@ export class HttpSession implements StreamConsumer {
         if (q !== undefined) {
           q.status = r.status; q.contentType = r.contentType; q.server = r.server;
           q.respSec = this.ctx.sec; q.respNs = this.ctx.ns;
-          this.ctx.out.http.push(q);
+          this.ctx.http(q);
         } else if (this.count < MAX_HTTP_TRANSACTIONS) {
           // A response whose request the capture does not hold.
           this.count++;
-          this.ctx.out.http.push({
+          this.ctx.http({
             tag: this.tag, sec: this.ctx.sec, ns: this.ctx.ns, method: null, host: null, port: -1, path: null, userAgent: null,
             version: r.version, status: r.status, contentType: r.contentType, server: r.server,
             respSec: this.ctx.sec, respNs: this.ctx.ns,
@@ -75,7 +75,7 @@ export class HttpSession implements StreamConsumer {
   end(): void {
     this.take(this.conn.end(0));
     this.take(this.conn.end(1));
-    for (const q of this.waiting) this.ctx.out.http.push(q);
+    for (const q of this.waiting) this.ctx.http(q);
     this.waiting.length = 0;
     this.ctx.noteAll(this.conn.streams[0].anomalies, true);
     this.ctx.noteAll(this.conn.streams[1].anomalies, true);

@@ -274,6 +274,9 @@ interface Building {
  * One direction of one HTTP/1.x connection. Decides on the first head whether it carries requests
  * or responses, and stays with that.
  */
+/** Bytes of the first head buffer when the first bytes fit in it (V8's in-heap typed array limit). */
+const SMALL_HEAD = 64;
+
 export class HttpStream {
   /** What this direction carries, once known. */
   role: 'request' | 'response' | null = null;
@@ -417,15 +420,21 @@ export class HttpStream {
   }
 
   private append(chunk: Uint8Array, p: number, n: number): void {
-    if (this.have + n > this.head.length) {
-      let size = Math.max(this.head.length * 2, 1024);
-      while (size < this.have + n) size *= 2;
+    const need = this.have + n;
+    if (need > this.head.length) {
+      // V8 keeps a typed array of up to 64 bytes in its heap; a larger one costs a malloc and a
+      // tracked backing store. A head cut by a small snaplen fits in 64 bytes.
+      let size = this.head.length === 0 && need <= SMALL_HEAD ? SMALL_HEAD : Math.max(this.head.length * 2, 1024);
+      while (size < need) size *= 2;
       const grown = new Uint8Array(Math.min(size, this.maxHead));
       grown.set(this.head.subarray(0, this.have));
       this.head = grown;
     }
-    this.head.set(chunk.subarray(p, p + n), this.have);
-    this.have += n;
+    const h = this.head, at = this.have;
+    // A short line is copied byte by byte: subarray() would make an object for it.
+    if (n <= SMALL_HEAD) for (let i = 0; i < n; i++) h[at + i] = chunk[p + i];
+    else h.set(chunk.subarray(p, p + n), at);
+    this.have = need;
   }
 
   /** A line (ending in LF) was just added at [lineStart, have). */

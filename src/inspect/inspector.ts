@@ -254,17 +254,17 @@ export class FlowInspector {
       t.streams.finish();
       const s = t.session instanceof DeferredSession ? t.session.target : t.session;
       if (s === null) return;
-      if (s instanceof TlsSession) { const r = s.take(); if (r !== null) this.ctx.out.tls.push(r); }
+      if (s instanceof TlsSession) { const r = s.take(); if (r !== null) this.ctx.tls(r); }
       else s.end();
     } else if (m === M_QUIC) {
       const q = this.quic[slot]!;
       this.quic[slot] = null;
       const r = q.take();
-      if (r !== null) this.ctx.out.quic.push(r);
+      if (r !== null) this.ctx.quic(r);
     } else if (m === M_TLS_CUT) {
       const r = this.tlsCut[slot]!;
       this.tlsCut[slot] = null;
-      this.ctx.out.tls.push(r);
+      this.ctx.tls(r);
     } else if (m === M_SCTP) {
       const h = this.sctp[slot]!;
       this.sctp[slot] = null;

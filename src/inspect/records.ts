@@ -125,21 +125,3 @@ export interface CertRec {
   ca: boolean;
   selfIssued: boolean;
 }
-
-/** Everything one range's inspection produced. */
-export interface InspectOutput {
-  tls: TlsRec[];
-  quic: QuicRec[];
-  dns: DnsMsgRec[];
-  http: HttpRec[];
-  /** Certificates described in this range (each SHA-256 once per range). */
-  certs: CertRec[];
-  /** bgp_messages rows (JSON members without flow_id and capture_id), by flow tag. */
-  bgp: { tag: number; json: string; fromOrig: boolean }[];
-  /** [kind, count, firstOffset] */
-  anomalies: [string, number, number][];
-}
-
-export function emptyInspectOutput(): InspectOutput {
-  return { tls: [], quic: [], dns: [], http: [], certs: [], bgp: [], anomalies: [] };
-}

@@ -1,5 +1,6 @@
 /**
- * Inspection records as JSON text, made in the worker: the members of each table row except
+ * Inspection records as JSON text, made in the worker as soon as a record is complete (so the
+ * record objects die young): the members of each table row except
  * flow_id and capture_id, which only the writer knows. The writer puts the two in front and hands
  * the lines to DuckDB's JSON reader (src/sink/json-insert.ts), so the main thread only joins
  * strings. A TLS or QUIC row is kept in parts (client hello, server hello) so that the parts of a
@@ -8,7 +9,7 @@
  */
 import { dnsRcodeName, dnsTypeName } from './dns.js';
 import { tlsVersionName } from './tls.js';
-import type { CertRec, DnsMsgRec, HttpRec, InspectOutput, QuicRec, TlsHelloFields, TlsRec, TlsServerFields } from './records.js';
+import type { CertRec, DnsMsgRec, HttpRec, QuicRec, TlsHelloFields, TlsRec, TlsServerFields } from './records.js';
 
 export interface TlsRow { tag: number; head: string; clientIsOrig: boolean; client: string | null; server: string | null; certChain: string[]; alert: number }
 export interface QuicRow { tag: number; head: string; client: string | null; server: string | null; clientPackets: number; serverPackets: number; retry: boolean }
@@ -71,14 +72,14 @@ function quicVersionName(v: number): string {
   return `0x${v.toString(16).padStart(8, '0')}`;
 }
 
-function tlsRow(t: TlsRec): TlsRow {
+export function tlsRow(t: TlsRec): TlsRow {
   return {
     tag: t.tag, head: members({ ts: nsText(t.sec, t.ns) }), clientIsOrig: t.clientIsOrig,
     client: clientJson(t.client), server: serverJson(t.server), certChain: t.certChain, alert: t.alert,
   };
 }
 
-function quicRow(q: QuicRec): QuicRow {
+export function quicRow(q: QuicRec): QuicRow {
   return {
     tag: q.tag,
     head: members({ ts: nsText(q.sec, q.ns), quic_version: quicVersionName(q.version), dcid: q.dcid, scid: q.scid, server_scid: q.serverScid }),
@@ -86,7 +87,7 @@ function quicRow(q: QuicRec): QuicRow {
   };
 }
 
-function dnsRow(m: DnsMsgRec): DnsRow {
+export function dnsRow(m: DnsMsgRec): DnsRow {
   let resp: string | null = null;
   if (m.response) {
     let minTtl: number | null = null;
@@ -107,7 +108,7 @@ function dnsRow(m: DnsMsgRec): DnsRow {
   };
 }
 
-function httpRow(h: HttpRec): HttpRow {
+export function httpRow(h: HttpRec): HttpRow {
   return {
     tag: h.tag,
     json: members({
@@ -118,10 +119,6 @@ function httpRow(h: HttpRec): HttpRow {
   };
 }
 
-/** A range's records as row text (runs in the worker). */
-export function toRows(out: InspectOutput): InspectRows {
-  return {
-    tls: out.tls.map(tlsRow), quic: out.quic.map(quicRow), dns: out.dns.map(dnsRow), http: out.http.map(httpRow),
-    certs: out.certs, bgp: out.bgp, anomalies: out.anomalies,
-  };
+export function emptyInspectRows(): InspectRows {
+  return { tls: [], quic: [], dns: [], http: [], certs: [], bgp: [], anomalies: [] };
 }

@@ -10,14 +10,27 @@ import type { CertRec } from '../inspect/records.js';
 import { NO_CLIENT, NO_RESPONSE, NO_SERVER, nsText, type BgpRow, type DnsRow, type HttpRow, type InspectRows, type QuicRow, type TlsRow } from '../inspect/row-json.js';
 import { pairDns } from './dns-pairing.js';
 
-type Row = TlsRow | QuicRow | DnsRow | HttpRow | BgpRow;
-const enum K { Tls, Quic, Dns, Http, Bgp }
-interface Entry { kinds: K[]; rows: Row[] }
+/** The rows of one flow part, by table (null: none), each list in arrival order. */
+interface Entry {
+  tls: TlsRow[] | null;
+  quic: QuicRow[] | null;
+  dns: DnsRow[] | null;
+  http: HttpRow[] | null;
+  bgp: BgpRow[] | null;
+}
 
 /** JSON lines per table, ready for the sink. */
 export interface InspectLines { dns: string[]; tls: string[]; quic: string[]; http: string[]; bgp: string[] }
 
 const TWO32 = 4294967296;
+
+/** Appends `b` to `a` (either may be null). */
+function concat<T>(a: T[] | null, b: T[] | null): T[] | null {
+  if (b === null) return a;
+  if (a === null) return b;
+  for (let i = 0; i < b.length; i++) a.push(b[i]);
+  return a;
+}
 
 export class InspectCollector {
   private readonly pending = new Map<number, Entry>();
@@ -34,11 +47,12 @@ export class InspectCollector {
   }
 
   add(out: InspectRows): void {
-    for (const r of out.tls) this.put(r.tag, K.Tls, r);
-    for (const r of out.quic) this.put(r.tag, K.Quic, r);
-    for (const r of out.dns) this.put(r.tag, K.Dns, r);
-    for (const r of out.http) this.put(r.tag, K.Http, r);
-    for (const r of out.bgp) this.put(r.tag, K.Bgp, r);
+    // One loop per table: each call site sees one row shape.
+    for (const r of out.tls) (this.entry(r.tag).tls ??= []).push(r);
+    for (const r of out.quic) (this.entry(r.tag).quic ??= []).push(r);
+    for (const r of out.dns) (this.entry(r.tag).dns ??= []).push(r);
+    for (const r of out.http) (this.entry(r.tag).http ??= []).push(r);
+    for (const r of out.bgp) (this.entry(r.tag).bgp ??= []).push(r);
     for (const c of out.certs) if (!this.certs.has(c.sha256)) this.certs.set(c.sha256, c);
     for (const [kind, count, first] of out.anomalies) {
       const e = this.anomalies.get(kind);
@@ -47,10 +61,13 @@ export class InspectCollector {
     }
   }
 
-  private put(tag: number, kind: K, row: Row): void {
-    const e = this.pending.get(tag);
-    if (e === undefined) this.pending.set(tag, { kinds: [kind], rows: [row] });
-    else { e.kinds.push(kind); e.rows.push(row); }
+  private entry(tag: number): Entry {
+    let e = this.pending.get(tag);
+    if (e === undefined) {
+      e = { tls: null, quic: null, dns: null, http: null, bgp: null };
+      this.pending.set(tag, e);
+    }
+    return e;
   }
 
   /** A later part joined an earlier one: its rows are the earlier part's now (turned around when its roles were the other way). */
@@ -61,7 +78,8 @@ export class InspectCollector {
     this.pending.delete(part);
     const r = this.pending.get(root);
     if (r === undefined) { this.pending.set(root, p); return; }
-    for (let i = 0; i < p.rows.length; i++) { r.kinds.push(p.kinds[i]); r.rows.push(p.rows[i]); }
+    r.tls = concat(r.tls, p.tls); r.quic = concat(r.quic, p.quic); r.dns = concat(r.dns, p.dns);
+    r.http = concat(r.http, p.http); r.bgp = concat(r.bgp, p.bgp);
   }
 
   /** The stored part's roles were turned around: so are the directions of its rows. */
@@ -84,35 +102,34 @@ export class InspectCollector {
   }
 
   private entryLines(prefix: string, e: Entry): void {
-    let tls: TlsRow[] | null = null, quic: QuicRow[] | null = null, dns: DnsRow[] | null = null;
-    for (let i = 0; i < e.rows.length; i++) {
-      switch (e.kinds[i]) {
-        case K.Tls: (tls ??= []).push(e.rows[i] as TlsRow); break;
-        case K.Quic: (quic ??= []).push(e.rows[i] as QuicRow); break;
-        case K.Dns: (dns ??= []).push(e.rows[i] as DnsRow); break;
-        case K.Http: this.lines.http.push(prefix + (e.rows[i] as HttpRow).json + '}'); this.written.http++; break;
-        case K.Bgp: {
-          const b = e.rows[i] as BgpRow;
-          this.lines.bgp.push(`${prefix}"from_orig":${b.fromOrig},${b.json}}`);
-          this.written.bgp++;
-          break;
-        }
-      }
-    }
+    if (e.http !== null) this.httpLines(prefix, e.http);
+    if (e.bgp !== null) this.bgpLines(prefix, e.bgp);
     // TLS and QUIC: one row per flow; parts of a flow cut by range boundaries complete each other.
-    if (tls !== null) { this.lines.tls.push(prefix + tlsLine(tls) + '}'); this.written.tls++; }
-    if (quic !== null) { this.lines.quic.push(prefix + quicLine(quic) + '}'); this.written.quic++; }
-    if (dns !== null) {
-      for (const t of pairDns(dns)) {
-        const q = t.query, s = t.response;
-        const m = (q ?? s)!;
-        const rtt = q !== null && s !== null ? ((s.sec - t.lastQuerySec) * 1e9 + (s.ns - t.lastQueryNs)) / 1000 : null;
-        const rts = s !== null ? nsText(s.sec, s.ns) : null;
-        this.lines.dns.push(`${prefix}"ts":"${nsText(m.sec, m.ns)}",${m.common},"flags":${s !== null ? s.flags : m.flags},` +
-          `"answered":${s !== null},"response_ts":${rts === null ? 'null' : `"${rts}"`},"rtt_us":${rtt},"queries":${t.queries},` +
-          `"truncated":${(q?.truncated ?? false) || (s?.truncated ?? false)},${s?.resp ?? NO_RESPONSE}}`);
-        this.written.dns++;
-      }
+    if (e.tls !== null) { this.lines.tls.push(prefix + tlsLine(e.tls) + '}'); this.written.tls++; }
+    if (e.quic !== null) { this.lines.quic.push(prefix + quicLine(e.quic) + '}'); this.written.quic++; }
+    if (e.dns !== null) this.dnsLines(prefix, e.dns);
+  }
+
+  private httpLines(prefix: string, rows: HttpRow[]): void {
+    for (let i = 0; i < rows.length; i++) this.lines.http.push(prefix + rows[i].json + '}');
+    this.written.http += rows.length;
+  }
+
+  private bgpLines(prefix: string, rows: BgpRow[]): void {
+    for (let i = 0; i < rows.length; i++) this.lines.bgp.push(`${prefix}"from_orig":${rows[i].fromOrig},${rows[i].json}}`);
+    this.written.bgp += rows.length;
+  }
+
+  private dnsLines(prefix: string, rows: DnsRow[]): void {
+    for (const t of pairDns(rows)) {
+      const q = t.query, s = t.response;
+      const m = (q ?? s)!;
+      const rtt = q !== null && s !== null ? ((s.sec - t.lastQuerySec) * 1e9 + (s.ns - t.lastQueryNs)) / 1000 : null;
+      const rts = s !== null ? nsText(s.sec, s.ns) : null;
+      this.lines.dns.push(`${prefix}"ts":"${nsText(m.sec, m.ns)}",${m.common},"flags":${s !== null ? s.flags : m.flags},` +
+        `"answered":${s !== null},"response_ts":${rts === null ? 'null' : `"${rts}"`},"rtt_us":${rtt},"queries":${t.queries},` +
+        `"truncated":${(q?.truncated ?? false) || (s?.truncated ?? false)},${s?.resp ?? NO_RESPONSE}}`);
+      this.written.dns++;
     }
   }
 
@@ -149,9 +166,6 @@ function quicLine(list: QuicRow[]): string {
 
 /** Turns the directions of an entry's rows around (the flow's originator is the other side). */
 function turn(e: Entry): void {
-  for (let i = 0; i < e.rows.length; i++) {
-    const k = e.kinds[i];
-    if (k === K.Bgp) { const b = e.rows[i] as BgpRow; b.fromOrig = !b.fromOrig; }
-    else if (k === K.Tls) { const t = e.rows[i] as TlsRow; t.clientIsOrig = !t.clientIsOrig; }
-  }
+  if (e.bgp !== null) for (const b of e.bgp) b.fromOrig = !b.fromOrig;
+  if (e.tls !== null) for (const t of e.tls) t.clientIsOrig = !t.clientIsOrig;
 }

@@ -10,7 +10,7 @@ import { ANOMALY_NAMES } from '../wire/anomaly.js';
 import { PacketProcessor } from './processor.js';
 import type { BindingRecord } from '../wire/bindings.js';
 import type { SflowRows } from './sflow-rows.js';
-import { toRows, type InspectRows } from '../inspect/row-json.js';
+import type { InspectRows } from '../inspect/row-json.js';
 
 /** Tags of a range's flows start at index * 2^32 (exact in a double for any real range count). */
 export const TAG_RANGE = 4294967296;
@@ -82,7 +82,7 @@ export function processRange(task: RangeTask): RangeResult {
     packets: proc.packets, bytes: proc.bytes, undecoded: proc.undecoded,
     firstSec: proc.firstSec, firstNs: proc.firstNs, lastSec: proc.lastSec, lastNs: proc.lastNs,
     anomalyCount: Array.from(proc.anomalies.count), anomalyFirst: Array.from(proc.anomalies.firstOffset),
-    l2, error, errorOffset, bindings: proc.bindings.records(), sflow: proc.sflow?.rows ?? null, inspect: proc.inspector ? toRows(proc.inspector.ctx.out) : null,
+    l2, error, errorOffset, bindings: proc.bindings.records(), sflow: proc.sflow?.rows ?? null, inspect: proc.inspector ? proc.inspector.ctx.out : null,
   };
 }
 
