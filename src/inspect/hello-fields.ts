@@ -21,5 +21,6 @@ export function clientFields(body: Uint8Array, truncated: boolean, transport: Ja
 export function serverFields(body: Uint8Array, truncated: boolean, notes: TlsAnomaly[]): TlsServerFields | null {
   const sh = parseServerHello(body, 0, body.length, { truncated, notes });
   if (sh === null) return null;
-  return { version: sh.version, cipher: sh.cipherSuite, alpn: sh.alpn, ja3s: ja3s(sh).hash };
+  // Like JA3 for a cut ClientHello: a fingerprint of a cut ServerHello would describe another hello.
+  return { version: sh.version, cipher: sh.cipherSuite, alpn: sh.alpn, ja3s: sh.truncated ? null : ja3s(sh).hash };
 }

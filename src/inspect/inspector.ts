@@ -153,22 +153,27 @@ export class FlowInspector {
       if ((p.tcpFlags & SYN) !== 0) this.synSeq[slot * 2 + dir] = p.seq;
       if (p.payloadCaptured === 0) return;
       // Header-only capture: a ClientHello cut by the snaplen is read from this one packet; no
-      // stream is kept (what follows it is cut as well), only a look at the ServerHello.
-      if (p.payloadCaptured < p.payloadLen && p.payloadCaptured >= 9 && buf[p.payloadOff] === 0x16 && buf[p.payloadOff + 5] === 1 &&
-          looksLikeTlsHello(buf, p.payloadOff, p.payloadCaptured) && dnsFlavorForPorts(p.sport, p.dport) === null && p.sport !== 179 && p.dport !== 179) {
+      // stream is kept (what follows it is cut as well), only a look at the ServerHello. A cut
+      // ServerHello seen first (the client's side not on this path, or not captured) is read the
+      // same way, alone.
+      const o = p.payloadOff;
+      if (p.payloadCaptured < p.payloadLen && p.payloadCaptured >= 9 && buf[o] === 0x16 && (buf[o + 5] === 1 || buf[o + 5] === 2) &&
+          looksLikeTlsHello(buf, o, p.payloadCaptured) && dnsFlavorForPorts(p.sport, p.dport) === null && p.sport !== 179 && p.dport !== 179) {
         const notes: TlsAnomaly[] = [];
-        const o = p.payloadOff;
         const len = (buf[o + 6] << 16) | (buf[o + 7] << 8) | buf[o + 8];
         const whole = 9 + len <= p.payloadCaptured; // the hello fits in what was captured
         const body = buf.subarray(o + 9, whole ? o + 9 + len : o + p.payloadCaptured);
+        const client = buf[o + 5] === 1;
         const rec: TlsRec = {
-          tag, sec: this.ctx.sec, ns: this.ctx.ns, clientIsOrig: dir === 0,
-          client: clientFields(body, !whole, 't', notes), server: null, certChain: [], alert: -1,
+          tag, sec: this.ctx.sec, ns: this.ctx.ns, clientIsOrig: client === (dir === 0),
+          client: client ? clientFields(body, !whole, 't', notes) : null, server: client ? null : serverFields(body, !whole, notes),
+          certChain: [], alert: -1,
         };
         this.tlsCut[slot] = rec;
         this.tries[slot] = 0;
         this.mode[slot] = M_TLS_CUT;
         this.inspected++;
+        if (!client) this.finish(slot);
         return;
       }
       let session: TcpSession | DeferredSession | null = this.tcpSession(p.sport, p.dport, buf, p.payloadOff, p.payloadCaptured, tag);

@@ -8,7 +8,7 @@
 export interface TlsHelloFields {
   /** legacy_version of the ClientHello. */
   legacyVersion: number;
-  /** Highest version offered (supported_versions when present). */
+  /** Highest version offered (supported_versions when present); 0 when a cut hello does not tell. */
   maxVersion: number;
   supportedVersions: number[];
   sni: string | null;
@@ -18,6 +18,7 @@ export interface TlsHelloFields {
   groups: number[];
   sigAlgs: number[];
   ech: boolean;
+  /** -1 when a cut hello ends before it. */
   sessionIdLength: number;
   /** Fingerprints; null when the hello was cut short (they would describe a different hello). */
   ja3: string | null;
@@ -29,10 +30,13 @@ export interface TlsHelloFields {
 }
 
 export interface TlsServerFields {
+  /** 0 when a cut ServerHello does not tell. */
   version: number;
+  /** -1 when a cut ServerHello ends before it. */
   cipher: number;
   alpn: string | null;
-  ja3s: string;
+  /** Null when the ServerHello was cut. */
+  ja3s: string | null;
 }
 
 export interface TlsRec {

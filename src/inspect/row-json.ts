@@ -55,15 +55,17 @@ export const NO_RESPONSE = members({ rcode: null, answers: [], answer_addrs: [],
 function clientJson(c: TlsHelloFields | null): string | null {
   if (c === null) return null;
   return members({
-    sni: c.sni, alpn: c.alpn, client_version: tlsVersionName(c.maxVersion), supported_versions: c.supportedVersions,
+    sni: c.sni, alpn: c.alpn, client_version: c.maxVersion > 0 ? tlsVersionName(c.maxVersion) : null, supported_versions: c.supportedVersions,
     cipher_suites: c.cipherSuites, extensions: c.extensions, groups: c.groups, sig_algs: c.sigAlgs, ech: c.ech,
-    session_id_len: c.sessionIdLength, ja3: c.ja3Hash, ja3_full: c.ja3, ja4: c.ja4, ja4_r: c.ja4r, hello_truncated: c.truncated,
+    session_id_len: c.sessionIdLength >= 0 ? c.sessionIdLength : null, ja3: c.ja3Hash, ja3_full: c.ja3, ja4: c.ja4, ja4_r: c.ja4r, hello_truncated: c.truncated,
   });
 }
 
 function serverJson(s: TlsServerFields | null): string | null {
   if (s === null) return null;
-  return members({ version: tlsVersionName(s.version), server_cipher: s.cipher, server_alpn: s.alpn, ja3s: s.ja3s });
+  return members({
+    version: s.version > 0 ? tlsVersionName(s.version) : null, server_cipher: s.cipher >= 0 ? s.cipher : null, server_alpn: s.alpn, ja3s: s.ja3s,
+  });
 }
 
 function quicVersionName(v: number): string {

@@ -653,8 +653,9 @@ function alpnText(raw: Uint8Array[], notes: TlsAnomaly[]): string[] {
 export interface ClientHello {
   /** legacy_version (0x0303 for TLS 1.2 and 1.3). */
   legacyVersion: number;
-  /** The 32-byte random (a copy). */
+  /** The 32-byte random (a copy; shorter when the input was cut inside it). */
   random: Uint8Array;
+  /** -1 when the input was cut before it. */
   sessionIdLength: number;
   /** DTLS only: the cookie's length (0 otherwise). */
   cookieLength: number;
@@ -689,11 +690,20 @@ export interface ClientHello {
   ech: boolean;
   /** QUIC transport parameters (0x39, or the draft's 0xffa5) are present. */
   quicTransportParameters: boolean;
-  /** Highest non-GREASE supported_versions value, else legacy_version: the version the client offers at most. */
+  /**
+   * Highest non-GREASE supported_versions value, else legacy_version: the version the client offers
+   * at most. 0 when the input was cut before supported_versions could be seen and legacy_version
+   * does not settle it (0x0303, or DTLS 0xfefd: TLS 1.3 / DTLS 1.3 clients send that too).
+   */
   maxVersion: number;
   /** Set when the input was known to be cut short (fields past the cut are missing). */
   truncated: boolean;
   anomalies: TlsAnomaly[];
+}
+
+/** legacy_version values that a TLS 1.3 (DTLS 1.3) hello also carries: the real version is in supported_versions. */
+function legacyHidesVersion(v: number): boolean {
+  return v === TLS_VERSION.TLS12 || v === 0xfefd;
 }
 
 export interface HelloOptions {
@@ -719,41 +729,57 @@ export function parseClientHello(buf: Uint8Array, off?: number, len?: number, op
   let i = start;
   const cut = (a: TlsAnomaly): null => fail(opts.truncated ? 'tls_input_truncated' : a);
 
-  if (end - i < 2 + 32 + 1) return cut('tls_hello_truncated');
-  const legacyVersion = u16(buf, i);
-  const random = buf.slice(i + 2, i + 34);
-  i += 34;
-  const sessionIdLength = buf[i];
-  if (sessionIdLength > 32) return fail('tls_bad_session_id');
-  i += 1 + sessionIdLength;
-  let cookieLength = 0;
-  if (opts.dtls) {
-    if (end - i < 1) return cut('tls_hello_truncated');
-    cookieLength = buf[i];
-    i += 1 + cookieLength;
-  }
   if (end - i < 2) return cut('tls_hello_truncated');
-  const csLen = u16(buf, i);
-  if (csLen % 2 !== 0) return fail('tls_bad_cipher_suites');
-  if (i + 2 + csLen > end) return cut('tls_bad_cipher_suites');
-  const cipherSuites = u16List(buf, i + 2, i + 2 + csLen, notes);
-  i += 2 + csLen;
-  if (end - i < 1) return cut('tls_hello_truncated');
-  const cmLen = buf[i];
-  if (i + 1 + cmLen > end) return cut('tls_bad_compression');
-  if (cmLen === 0) note(notes, 'tls_bad_compression');
-  const compressionMethods = Array.from(buf.subarray(i + 1, i + 1 + cmLen));
-  i += 1 + cmLen;
-  if (csLen === 0) note(notes, 'tls_bad_cipher_suites');
-
-  const ext = walkExtensions(buf, i, end, notes);
+  const legacyVersion = u16(buf, i);
   const ch: ClientHello = {
-    legacyVersion, random, sessionIdLength, cookieLength, cipherSuites, compressionMethods,
-    extensions: ext.list, extensionTypes: ext.list.map((x) => x.type), hasExtensions: ext.present,
+    legacyVersion, random: buf.slice(i + 2, Math.min(i + 34, end)), sessionIdLength: -1, cookieLength: 0, cipherSuites: [],
+    compressionMethods: [], extensions: [], extensionTypes: [], hasExtensions: false,
     sni: null, alpn: [], alpnRaw: [], supportedVersions: [], supportedGroups: [], signatureAlgorithms: [],
     ecPointFormats: [], keyShareGroups: [], pskModes: [], ech: false, quicTransportParameters: false,
     maxVersion: legacyVersion, truncated: opts.truncated === true, anomalies: notes,
   };
+  /*
+   * Input known to be cut (a snaplen, a lost segment) that ends inside the fixed fields: the hello
+   * is what was read before the cut. A header-only capture usually holds only the version, part of
+   * the random and the session id; that is still worth a row. Input not known to be cut is
+   * malformed there, and gives null as before.
+   */
+  const partial = (): ClientHello | null => {
+    if (!opts.truncated) return cut('tls_hello_truncated');
+    note(notes, 'tls_input_truncated');
+    if (legacyHidesVersion(legacyVersion)) ch.maxVersion = 0;
+    if (opts.notes) for (const n of notes) note(opts.notes, n);
+    return ch;
+  };
+  if (end - i < 2 + 32 + 1) return partial();
+  i += 34;
+  const sessionIdLength = buf[i];
+  if (sessionIdLength > 32) return fail('tls_bad_session_id');
+  ch.sessionIdLength = sessionIdLength;
+  i += 1 + sessionIdLength;
+  if (opts.dtls) {
+    if (end - i < 1) return partial();
+    ch.cookieLength = buf[i];
+    i += 1 + ch.cookieLength;
+  }
+  if (end - i < 2) return partial();
+  const csLen = u16(buf, i);
+  if (csLen % 2 !== 0) return fail('tls_bad_cipher_suites');
+  if (i + 2 + csLen > end) return opts.truncated ? partial() : cut('tls_bad_cipher_suites');
+  ch.cipherSuites = u16List(buf, i + 2, i + 2 + csLen, notes);
+  i += 2 + csLen;
+  if (end - i < 1) return partial();
+  const cmLen = buf[i];
+  if (i + 1 + cmLen > end) return opts.truncated ? partial() : cut('tls_bad_compression');
+  if (cmLen === 0) note(notes, 'tls_bad_compression');
+  ch.compressionMethods = Array.from(buf.subarray(i + 1, i + 1 + cmLen));
+  i += 1 + cmLen;
+  if (csLen === 0) note(notes, 'tls_bad_cipher_suites');
+
+  const ext = walkExtensions(buf, i, end, notes);
+  ch.extensions = ext.list;
+  ch.extensionTypes = ext.list.map((x) => x.type);
+  ch.hasExtensions = ext.present;
   if (opts.truncated && notes.includes('tls_extensions_truncated')) note(notes, 'tls_input_truncated');
 
   const seen = new Set<number>();
@@ -793,6 +819,8 @@ export function parseClientHello(buf: Uint8Array, off?: number, len?: number, op
   // DTLS versions count down (0xfeff = 1.0, 0xfefd = 1.2, 0xfefc = 1.3): the highest version is the lowest number.
   if (best < 0) for (const v of ch.supportedVersions) if (!isGrease(v) && v >= 0xfe00 && (best < 0 || v < best)) best = v;
   if (best >= 0) ch.maxVersion = best;
+  // Cut with no supported_versions seen: a 0x0303 hello may offer TLS 1.3 in the part that is missing.
+  else if (ch.truncated && legacyHidesVersion(legacyVersion)) ch.maxVersion = 0;
   if (opts.notes) for (const n of notes) note(opts.notes, n);
   return ch;
 }
@@ -879,12 +907,19 @@ function messageBody(buf: Uint8Array, off: number | undefined, len: number | und
 
 export interface ServerHello {
   legacyVersion: number;
-  /** The negotiated version: supported_versions when present (TLS 1.3), else legacy_version. */
+  /**
+   * The negotiated version: supported_versions when present (TLS 1.3), else legacy_version. 0 when
+   * the input was cut with no supported_versions seen and legacy_version does not settle it (0x0303).
+   */
   version: number;
+  /** 32 bytes; shorter when the input was cut inside it. */
   random: Uint8Array;
+  /** -1 when the input was cut before it (likewise cipherSuite and compressionMethod). */
   sessionIdLength: number;
   cipherSuite: number;
   compressionMethod: number;
+  /** Set when the input was known to be cut short (fields past the cut are missing). */
+  truncated: boolean;
   extensions: TlsExtension[];
   extensionTypes: number[];
   hasExtensions: boolean;
@@ -913,25 +948,38 @@ export function parseServerHello(buf: Uint8Array, off?: number, len?: number, op
   if (r === null) return fail('tls_bad_bounds');
   const [start, end] = r;
   let i = start;
-  if (end - i < 35) return fail(opts.truncated ? 'tls_input_truncated' : 'tls_hello_truncated');
+  if (end - i < 2) return fail(opts.truncated ? 'tls_input_truncated' : 'tls_hello_truncated');
   const legacyVersion = u16(buf, i);
-  const random = buf.slice(i + 2, i + 34);
+  const random = buf.slice(i + 2, Math.min(i + 34, end));
+  const sh: ServerHello = {
+    legacyVersion, version: legacyVersion, random, sessionIdLength: -1, cipherSuite: -1, compressionMethod: -1,
+    truncated: opts.truncated === true, extensions: [], extensionTypes: [], hasExtensions: false,
+    alpn: null, alpnRaw: null, selectedVersion: null, keyShareGroup: null, ecPointFormats: [],
+    helloRetryRequest: random.length === 32 && random.every((v, k) => v === HRR_RANDOM[k]), downgradeSentinel: null,
+    sniAcknowledged: false, anomalies: notes,
+  };
+  // Input known to be cut inside the fixed fields: what was read before the cut (see parseClientHello).
+  const partial = (): ServerHello | null => {
+    if (!opts.truncated) return fail('tls_hello_truncated');
+    note(notes, 'tls_input_truncated');
+    if (legacyHidesVersion(legacyVersion)) sh.version = 0;
+    if (opts.notes) for (const n of notes) note(opts.notes, n);
+    return sh;
+  };
+  if (end - i < 35) return partial();
   i += 34;
   const sessionIdLength = buf[i];
   if (sessionIdLength > 32) return fail('tls_bad_session_id');
+  sh.sessionIdLength = sessionIdLength;
   i += 1 + sessionIdLength;
-  if (end - i < 3) return fail(opts.truncated ? 'tls_input_truncated' : 'tls_hello_truncated');
-  const cipherSuite = u16(buf, i);
-  const compressionMethod = buf[i + 2];
+  if (end - i < 3) return partial();
+  sh.cipherSuite = u16(buf, i);
+  sh.compressionMethod = buf[i + 2];
   i += 3;
   const ext = walkExtensions(buf, i, end, notes);
-  const sh: ServerHello = {
-    legacyVersion, version: legacyVersion, random, sessionIdLength, cipherSuite, compressionMethod,
-    extensions: ext.list, extensionTypes: ext.list.map((x) => x.type), hasExtensions: ext.present,
-    alpn: null, alpnRaw: null, selectedVersion: null, keyShareGroup: null, ecPointFormats: [],
-    helloRetryRequest: random.every((v, k) => v === HRR_RANDOM[k]), downgradeSentinel: null,
-    sniAcknowledged: false, anomalies: notes,
-  };
+  sh.extensions = ext.list;
+  sh.extensionTypes = ext.list.map((x) => x.type);
+  sh.hasExtensions = ext.present;
   if (DOWNGRADE_PREFIX.every((v, k) => random[24 + k] === v)) {
     if (random[31] === 1) sh.downgradeSentinel = 'tls12';
     else if (random[31] === 0) sh.downgradeSentinel = 'tls11';
@@ -963,6 +1011,8 @@ export function parseServerHello(buf: Uint8Array, off?: number, len?: number, op
       case EXT.SERVER_NAME: sh.sniAcknowledged = true; break;
     }
   }
+  // Cut with no supported_versions seen: a 0x0303 ServerHello may have chosen TLS 1.3 in the missing part.
+  if (sh.truncated && sh.selectedVersion === null && legacyHidesVersion(legacyVersion)) sh.version = 0;
   if (opts.notes) for (const n of notes) note(opts.notes, n);
   return sh;
 }

@@ -611,3 +611,66 @@ describe('header-only capture through the pipeline', () => {
     ]);
   });
 });
+
+// ------------------------------------------------------------------ hellos cut inside their fixed fields
+
+/** A hello as one TLS record: version, random, session id, then `rest` (suites etc.), padded with a long extension. */
+function helloRecord(type: 1 | 2, version: number, sidLen: number, rest: number[]): Uint8Array {
+  const pad = [...be16(21), ...be16(300), ...zeros(300)];
+  const body = [...be16(version), ...fill(32, 0x55), sidLen, ...fill(sidLen, 0x66), ...rest, ...be16(pad.length), ...pad];
+  const hs = [type, ...be24(body.length), ...body];
+  return Uint8Array.from([0x16, 0x03, 0x01, ...be16(hs.length), ...hs]);
+}
+
+/**
+ * Header-only captures as exchange points take them (snaplen 128: 74 bytes of TLS after Ethernet,
+ * IPv4 and TCP): the hellos are cut inside their fixed fields. Flow 40010 is TLS 1.2-or-1.3 (0x0303,
+ * a 32-byte session id; the server picks TLS_AES_128_GCM_SHA256 with an empty session id), flow
+ * 40011 an old TLS 1.0 client and server (TLS_RSA_WITH_AES_128_CBC_SHA), flow 40012 only the
+ * server's side (the client's packets take another path: asymmetric routing).
+ */
+function fixedCutCapture(): Uint8Array {
+  const flow = (sport: number, ch: Uint8Array, sh: Uint8Array): Pkt[] => [
+    tcpPkt(true, sport, TCPF.SYN, 1000, 0),
+    tcpPkt(false, sport, TCPF.SYN | TCPF.ACK, 9000, 1001),
+    tcpPkt(true, sport, TCPF.ACK, 1001, 9001),
+    tcpPkt(true, sport, TCPF.ACK | TCPF.PSH, 1001, 9001, ch),
+    tcpPkt(false, sport, TCPF.ACK | TCPF.PSH, 9001, 1001 + ch.length, sh),
+  ];
+  const modern = flow(40010, helloRecord(1, 0x0303, 32, [...be16(4), 0x13, 0x01, 0x13, 0x02, 1, 0]), helloRecord(2, 0x0303, 0, [0x13, 0x01, 0]));
+  const old = flow(40011, helloRecord(1, 0x0301, 0, [...be16(2), 0x00, 0x2f, 1, 0]), helloRecord(2, 0x0301, 0, [0x00, 0x2f, 0]));
+  const serverOnly = flow(40012, Uint8Array.of(), helloRecord(2, 0x0303, 0, [0xc0, 0x2f, 0])).filter((_, i) => i === 1 || i === 4);
+  return pcapFile({ linktype: 1, snaplen: 128 }, records([...modern, ...old, ...serverOnly], 128));
+}
+
+describe('hellos cut inside their fixed fields (snaplen 128)', () => {
+  let sink: DuckSink;
+  let id = 0;
+  beforeAll(async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fixed-cut.pcap'), fixedCutCapture());
+    const r = await ingestAll([join(dir, 'fixed-cut.pcap')]);
+    sink = r.sink;
+    id = r.summaries[0].captureId!;
+  });
+  afterAll(() => sink?.close());
+
+  it('each flow has a tls row with what the cut hellos still carry, flagged as cut, and no fingerprints', async () => {
+    const t = await rows(sink, `SELECT f.orig_port, t.client_version, t.session_id_len, t.cipher_suites, t.hello_truncated, t.sni,
+      t.ja3, t.ja4, t.version, t.server_cipher, t.ja3s FROM tls t JOIN flows f USING (flow_id) WHERE t.capture_id = ${id} ORDER BY f.orig_port`);
+    expect(t.map((r) => [r.orig_port, r.client_version, r.session_id_len, r.cipher_suites, r.hello_truncated, r.sni,
+      r.ja3, r.ja4, r.version, r.server_cipher, r.ja3s])).toEqual([
+      // 0x0303 may be TLS 1.3 (supported_versions is past the cut): the versions stay unknown. The
+      // client's 74 bytes end inside its session id, so its suites are not there; the server's
+      // empty session id leaves its suite inside the cut.
+      [40010, null, 32, [], true, null, null, null, null, 0x1301, null],
+      // A TLS 1.0 hello cannot offer TLS 1.3: its version stands. Both suite lists are in the 74 bytes.
+      [40011, 'TLSv1.0', 0, [0x002f], true, null, null, null, 'TLSv1.0', 0x002f, null],
+      // Only the ServerHello, cut: its suite; no ClientHello, so nothing of the client's.
+      [40012, null, null, [], false, null, null, null, null, 0xc02f, null],
+    ]);
+    // The ServerHello came from the responder: the client is the originator.
+    const o = await rows(sink, `SELECT t.client_is_orig FROM tls t JOIN flows f USING (flow_id) WHERE t.capture_id = ${id} AND f.orig_port = 40012`);
+    expect(o.map((r) => r.client_is_orig)).toEqual([true]);
+  });
+});

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   CONTENT_TYPE, EXT, HANDSHAKE_TYPE, HandshakeBuffer, TLS_ANOMALY, TLS_ANOMALY_NAMES, TLS_LIMITS, handshakeMessages, isGrease,
-  looksLikeTlsHello, parseCertificateMessage, parseClientHello, parseClientHelloMessage, parseServerHello, parseServerHelloMessage,
+  looksLikeTlsHello, parseCertificateMessage, parseClientHello, parseClientHelloMessage, parseServerHello, parseServerHelloMessage, type ServerHello,
   parseTlsRecords, serverKeyExchangeCurve, type ClientHello, type HandshakeMessage, type TlsAnomaly,
 } from '../../src/inspect/tls.js';
 import { ja3, ja3s } from '../../src/inspect/ja3.js';
@@ -243,6 +243,22 @@ describe('ServerHello', () => {
     const down = [...new Array<number>(24).fill(5), ...ascii('DOWNGRD'), 1];
     expect(parseServerHello(shBody({ random: down, cipher: 0xc02f }))!.downgradeSentinel).toBe('tls12');
   });
+  it('cut short (a snaplen): the fields before the cut, the rest unknown; not known to be cut, it is malformed', () => {
+    const whole = shBody({ cipher: 0x1301, exts: [ext(EXT.SUPPORTED_VERSIONS, be16(0x0304))] });
+    const cut = (n: number): ServerHello | null => parseServerHello(whole, 0, n, { truncated: true });
+    // Inside the random: the version only, and 0x0303 does not tell 1.2 from 1.3.
+    expect([cut(20)!.version, cut(20)!.random.length, cut(20)!.sessionIdLength, cut(20)!.cipherSuite, cut(20)!.helloRetryRequest])
+      .toEqual([0, 18, -1, -1, false]);
+    // Past the suite, before supported_versions: the suite, still no version.
+    expect([cut(40)!.cipherSuite, cut(40)!.version, cut(40)!.truncated]).toEqual([0x1301, 0, true]);
+    // supported_versions inside the bytes: TLS 1.3.
+    expect(cut(whole.length)!.version).toBe(0x0304);
+    expect(parseServerHello(whole, 0, 20)).toBeNull();
+    expect(cut(1)).toBeNull();
+    // A legacy version below 0x0303 stands even when cut.
+    const old = Uint8Array.from(whole); old[1] = 0x01;
+    expect(parseServerHello(old, 0, 20, { truncated: true })!.version).toBe(0x0301);
+  });
 });
 
 describe('record layer and HandshakeBuffer', () => {
@@ -319,11 +335,15 @@ describe('record layer and HandshakeBuffer', () => {
     const cut = hb.end();
     expect([cut?.type, cut?.truncated, cut?.body.length]).toEqual([1, true, 46]);
     expect(hb.anomalies).toContain('tls_handshake_truncated');
-    // A cut ClientHello still gives what it has, flagged.
+    // A cut ClientHello still gives what it has, flagged: here the version, the random and the
+    // session id length; the version it offers at most is unknown (0x0303 may be TLS 1.3).
     const notes: TlsAnomaly[] = [];
-    const partial = parseClientHello(cut!.body, 0, undefined, { truncated: true, notes });
-    expect(partial).toBeNull();
+    const partial = parseClientHello(cut!.body, 0, undefined, { truncated: true, notes })!;
+    expect([partial.legacyVersion, partial.random.length, partial.sessionIdLength, partial.cipherSuites, partial.maxVersion, partial.truncated])
+      .toEqual([0x0303, 32, 32, [], 0, true]);
     expect(notes).toEqual(['tls_input_truncated']);
+    // Not known to be cut, the same bytes are a malformed hello.
+    expect(parseClientHello(cut!.body)).toBeNull();
     const { messages } = handshakeMessages(record(22, chMsg.subarray(0, chMsg.length - 20)));
     const ch = parseClientHello(messages[0].body, 0, undefined, { truncated: messages[0].truncated })!;
     expect([ch.truncated, ch.cipherSuites.length, ch.anomalies.includes('tls_input_truncated')]).toEqual([true, 16, true]);
@@ -394,6 +414,22 @@ describe('robustness', () => {
     }
     // A prefix cut inside the extensions still gives the fields before the cut.
     expect(parseClientHello(real, 0, real.length - 1, { truncated: true })?.cipherSuites.length).toBeGreaterThan(0);
+  });
+
+  it('every prefix of a real ClientHello, known to be cut: what the prefix holds, and the version only once supported_versions is in it', () => {
+    const whole = parseClientHello(real)!;
+    expect(whole.maxVersion).toBe(0x0304);
+    const sv = whole.extensions.find((x) => x.type === EXT.SUPPORTED_VERSIONS)!;
+    for (let k = 2; k < real.length; k++) {
+      const ch = parseClientHello(real, 0, k, { truncated: true });
+      expect(ch).not.toBeNull();
+      expect([ch!.legacyVersion, ch!.truncated]).toEqual([whole.legacyVersion, true]);
+      expect(ch!.maxVersion).toBe(k >= sv.offset + sv.length ? 0x0304 : 0);
+      expect(ch!.sessionIdLength).toBe(k >= 35 ? whole.sessionIdLength : -1);
+      const suitesEnd = 35 + whole.sessionIdLength + 2 + whole.cipherSuites.length * 2;
+      expect(ch!.cipherSuites).toEqual(k >= suitesEnd ? whole.cipherSuites : []);
+    }
+    expect(parseClientHello(real, 0, 1, { truncated: true })).toBeNull();
   });
 
   it('10,000 random mutations never throw', () => {
