@@ -27,6 +27,15 @@ const LABEL_CHAR: string[] = Array.from({ length: 256 }, (_, b) => {
   return '\\' + String(b).padStart(3, '0');
 });
 
+/**
+ * The lower-cased byte of a label byte that stands for itself in the text (letters, digits, '-',
+ * '_' and the other printable ASCII bytes but '.' and '\\'), 0 for one that LABEL_CHAR escapes.
+ */
+const PLAIN_BYTE = Uint8Array.from({ length: 256 }, (_, b) => (LABEL_CHAR[b].length === 1 ? LABEL_CHAR[b].charCodeAt(0) : 0));
+
+/** The text of a name being read, as bytes while every byte is plain: one string at the end. */
+const scratch = Buffer.alloc(MAX_NAME_WIRE);
+
 export interface NameRead {
   /** The text, '.' for the root, null when the name could not be read. */
   name: string | null;
@@ -48,12 +57,17 @@ export function readName(m: Uint8Array, pos: number, end: number, an: DnsAnomaly
   let next = -1;
   let hops = 0;
   let wire = 1; // the final zero octet
-  let text = '';
+  // The text goes into `scratch` as bytes while every byte stands for itself (the usual case):
+  // one string at the end instead of one per character. At the first byte that needs escaping
+  // it continues as a string.
+  let n = 0;
+  let text: string | null = null;
   for (;;) {
     if (p >= limit) return ranOut(an, next, end, m.length);
     const len = m[p]!;
     if (len === 0) {
       if (next < 0) next = p + 1;
+      if (text === null) text = n === 0 ? '' : scratch.toString('latin1', 0, n);
       return { name: text === '' ? '.' : text, next, cut: false };
     }
     const tag = len & 0xc0;
@@ -82,9 +96,20 @@ export function readName(m: Uint8Array, pos: number, end: number, an: DnsAnomaly
       return { name: null, next, cut: false };
     }
     if (p + 1 + len > limit) return ranOut(an, next, end, m.length);
-    if (text !== '') text += '.';
-    for (let i = p + 1, e = p + 1 + len; i < e; i++) text += LABEL_CHAR[m[i]!];
-    p += 1 + len;
+    let i = p + 1;
+    const e = p + 1 + len;
+    if (text === null) {
+      // wire <= 255 bounds the bytes written: labels plus one dot between each two.
+      if (n > 0) scratch[n++] = 0x2e;
+      for (; i < e; i++) {
+        const c = PLAIN_BYTE[m[i]!];
+        if (c === 0) break;
+        scratch[n++] = c;
+      }
+      if (i < e) text = scratch.toString('latin1', 0, n);
+    } else text += '.';
+    if (text !== null) for (; i < e; i++) text += LABEL_CHAR[m[i]!];
+    p = e;
   }
 }
 

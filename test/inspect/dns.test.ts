@@ -344,6 +344,32 @@ describe.skipIf(!haveCorpus)('DNS over the corpus', { timeout: 30_000 }, () => {
 
 // ------------------------------------------------------------------ fixtures
 
+describe('readName text', () => {
+  /** The presentation form, byte by byte: letters lower-cased, '.' and '\\' escaped, other non-printables as \\DDD. */
+  const label = (bytes: number[]): string => bytes.map((b) => {
+    if (b >= 0x41 && b <= 0x5a) return String.fromCharCode(b + 0x20);
+    if (b === 0x2e || b === 0x5c) return '\\' + String.fromCharCode(b);
+    if (b > 0x20 && b < 0x7f) return String.fromCharCode(b);
+    return '\\' + String(b).padStart(3, '0');
+  }).join('');
+
+  it('equals the byte-by-byte presentation form for random labels (plain, mixed case, escapes anywhere), also through a pointer', () => {
+    const rnd = mulberry32(20261126);
+    // Mostly plain bytes, so names switch to escaping at every position.
+    const pick = (): number => (rnd() < 0.85 ? 0x61 + Math.floor(rnd() * 26) - (rnd() < 0.3 ? 0x20 : 0) : Math.floor(rnd() * 256));
+    for (let k = 0; k < 3000; k++) {
+      const labels = Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => Array.from({ length: 1 + Math.floor(rnd() * 12) }, pick));
+      const wire = [...labels.flatMap((l) => [l.length, ...l]), 0];
+      const want = labels.map(label).join('.');
+      expect(readName(Uint8Array.from(wire), 0, wire.length, []).name).toBe(want);
+      // The same labels reached through a compression pointer after one more label.
+      const msg = Uint8Array.from([...wire, 3, 0x77, 0x57, 0x77, 0xc0, 0]);
+      expect(readName(msg, wire.length, msg.length, []).name).toBe(`www.${want}`);
+    }
+    expect(readName(Uint8Array.of(0), 0, 1, []).name).toBe('.');
+  });
+});
+
 describe('parseDns on built messages', () => {
   it('decodes A, AAAA, CNAME, MX, TXT, SRV, SOA, SPF and EDNS client subnet through compression', () => {
     const m = parseDns(sampleResponse())!;
