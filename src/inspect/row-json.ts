@@ -9,6 +9,7 @@
  */
 import { dnsRcodeName, dnsTypeName } from './dns.js';
 import { tlsVersionName } from './tls.js';
+import { JsonText } from './json-text.js';
 import type { CertRec, DnsMsgRec, HttpRec, QuicRec, TlsHelloFields, TlsRec, TlsServerFields } from './records.js';
 
 export interface TlsRow { tag: number; head: string; clientIsOrig: boolean; client: string | null; server: string | null; certChain: string[]; alert: number }
@@ -52,20 +53,25 @@ export const NO_CLIENT = members({
 export const NO_SERVER = members({ version: null, server_cipher: null, server_alpn: null, ja3s: null });
 export const NO_RESPONSE = members({ rcode: null, answers: [], answer_addrs: [], min_ttl: null, svcb_alpn: [], svcb_ech: false });
 
+/** The writer of every row text in this thread (rows are made one at a time). */
+const J = new JsonText();
+
 function clientJson(c: TlsHelloFields | null): string | null {
   if (c === null) return null;
-  return members({
-    sni: c.sni, alpn: c.alpn, client_version: c.maxVersion > 0 ? tlsVersionName(c.maxVersion) : null, supported_versions: c.supportedVersions,
-    cipher_suites: c.cipherSuites, extensions: c.extensions, groups: c.groups, sig_algs: c.sigAlgs, ech: c.ech,
-    session_id_len: c.sessionIdLength >= 0 ? c.sessionIdLength : null, ja3: c.ja3Hash, ja3_full: c.ja3, ja4: c.ja4, ja4_r: c.ja4r, hello_truncated: c.truncated,
-  });
+  return J.begin().raw('"sni":').str(c.sni).raw(',"alpn":').strs(c.alpn)
+    .raw(',"client_version":').str(c.maxVersion > 0 ? tlsVersionName(c.maxVersion) : null)
+    .raw(',"supported_versions":').nums(c.supportedVersions).raw(',"cipher_suites":').nums(c.cipherSuites)
+    .raw(',"extensions":').nums(c.extensions).raw(',"groups":').nums(c.groups).raw(',"sig_algs":').nums(c.sigAlgs)
+    .raw(',"ech":').bool(c.ech).raw(',"session_id_len":').num(c.sessionIdLength >= 0 ? c.sessionIdLength : null)
+    .raw(',"ja3":').str(c.ja3Hash).raw(',"ja3_full":').str(c.ja3).raw(',"ja4":').str(c.ja4).raw(',"ja4_r":').str(c.ja4r)
+    .raw(',"hello_truncated":').bool(c.truncated).end();
 }
 
 function serverJson(s: TlsServerFields | null): string | null {
   if (s === null) return null;
-  return members({
-    version: s.version > 0 ? tlsVersionName(s.version) : null, server_cipher: s.cipher >= 0 ? s.cipher : null, server_alpn: s.alpn, ja3s: s.ja3s,
-  });
+  return J.begin().raw('"version":').str(s.version > 0 ? tlsVersionName(s.version) : null)
+    .raw(',"server_cipher":').num(s.cipher >= 0 ? s.cipher : null).raw(',"server_alpn":').str(s.alpn)
+    .raw(',"ja3s":').str(s.ja3s).end();
 }
 
 function quicVersionName(v: number): string {
@@ -76,7 +82,7 @@ function quicVersionName(v: number): string {
 
 export function tlsRow(t: TlsRec): TlsRow {
   return {
-    tag: t.tag, head: members({ ts: nsText(t.sec, t.ns) }), clientIsOrig: t.clientIsOrig,
+    tag: t.tag, head: J.begin().raw('"ts":').str(nsText(t.sec, t.ns)).end(), clientIsOrig: t.clientIsOrig,
     client: clientJson(t.client), server: serverJson(t.server), certChain: t.certChain, alert: t.alert,
   };
 }
@@ -84,7 +90,8 @@ export function tlsRow(t: TlsRec): TlsRow {
 export function quicRow(q: QuicRec): QuicRow {
   return {
     tag: q.tag,
-    head: members({ ts: nsText(q.sec, q.ns), quic_version: quicVersionName(q.version), dcid: q.dcid, scid: q.scid, server_scid: q.serverScid }),
+    head: J.begin().raw('"ts":').str(nsText(q.sec, q.ns)).raw(',"quic_version":').str(quicVersionName(q.version))
+      .raw(',"dcid":').str(q.dcid).raw(',"scid":').str(q.scid).raw(',"server_scid":').str(q.serverScid).end(),
     client: clientJson(q.client), server: serverJson(q.server), clientPackets: q.clientPackets, serverPackets: q.serverPackets, retry: q.retry,
   };
 }
@@ -94,18 +101,20 @@ export function dnsRow(m: DnsMsgRec): DnsRow {
   if (m.response) {
     let minTtl: number | null = null;
     for (const a of m.answers) if (minTtl === null || a.ttl < minTtl) minTtl = a.ttl;
-    resp = members({
-      rcode: dnsRcodeName(m.rcode),
-      answers: m.answers.map((a) => ({ name: a.name, type: dnsTypeName(a.type), ttl: a.ttl >>> 0, data: a.data })),
-      answer_addrs: m.addrs, min_ttl: minTtl, svcb_alpn: m.svcbAlpn, svcb_ech: m.svcbEch,
-    });
+    J.begin().raw('"rcode":').str(dnsRcodeName(m.rcode)).raw(',"answers":[');
+    for (let i = 0; i < m.answers.length; i++) {
+      const a = m.answers[i];
+      J.raw(i === 0 ? '{"name":' : ',{"name":').str(a.name).raw(',"type":').str(dnsTypeName(a.type)).raw(',"ttl":').num(a.ttl >>> 0)
+        .raw(',"data":').str(a.data).raw('}');
+    }
+    resp = J.raw('],"answer_addrs":').strs(m.addrs).raw(',"min_ttl":').num(minTtl).raw(',"svcb_alpn":').strs(m.svcbAlpn)
+      .raw(',"svcb_ech":').bool(m.svcbEch).end();
   }
   return {
     tag: m.tag, sec: m.sec, ns: m.ns, response: m.response, id: m.id, qname: m.qname, qtype: m.qtype,
-    common: members({
-      transport: m.transport, flavor: m.flavor, id: m.id, query_name: m.qname,
-      query_type: m.qtype >= 0 ? dnsTypeName(m.qtype) : null, opcode: m.opcode,
-    }),
+    common: J.begin().raw('"transport":').str(m.transport).raw(',"flavor":').str(m.flavor).raw(',"id":').num(m.id)
+      .raw(',"query_name":').str(m.qname).raw(',"query_type":').str(m.qtype >= 0 ? dnsTypeName(m.qtype) : null)
+      .raw(',"opcode":').num(m.opcode).end(),
     flags: m.flags, truncated: m.truncated, resp,
   };
 }
@@ -113,11 +122,11 @@ export function dnsRow(m: DnsMsgRec): DnsRow {
 export function httpRow(h: HttpRec): HttpRow {
   return {
     tag: h.tag,
-    json: members({
-      ts: nsText(h.sec, h.ns), method: h.method, host: h.host, port: h.port >= 0 ? h.port : null, path: h.path,
-      user_agent: h.userAgent, version: h.version, status: h.status >= 0 ? h.status : null, content_type: h.contentType,
-      server: h.server, response_ts: nsText(h.respSec, h.respNs),
-    }),
+    json: J.begin().raw('"ts":').str(nsText(h.sec, h.ns)).raw(',"method":').str(h.method).raw(',"host":').str(h.host)
+      .raw(',"port":').num(h.port >= 0 ? h.port : null).raw(',"path":').str(h.path).raw(',"user_agent":').str(h.userAgent)
+      .raw(',"version":').str(h.version).raw(',"status":').num(h.status >= 0 ? h.status : null)
+      .raw(',"content_type":').str(h.contentType).raw(',"server":').str(h.server)
+      .raw(',"response_ts":').str(nsText(h.respSec, h.respNs)).end(),
   };
 }
 

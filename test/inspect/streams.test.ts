@@ -674,3 +674,19 @@ describe('hellos cut inside their fixed fields (snaplen 128)', () => {
     expect(o.map((r) => r.client_is_orig)).toEqual([true]);
   });
 });
+
+describe('row text', () => {
+  it('JsonText writes what JSON.stringify writes: escapes, non-ASCII, lone surrogates, numbers, nulls', async () => {
+    const { JsonText } = await import('../../src/inspect/json-text.js');
+    const j = new JsonText();
+    const strings = ['plain.example', 'quote " and \\ back', 'tab\tnew\nline\u0001', 'café ünïcode 名前', 'lone \ud800 surrogate', '\u007f', ''];
+    for (const s of strings) expect(j.begin().raw('"v":').str(s).end()).toBe(JSON.stringify({ v: s }).slice(1, -1));
+    const nums = [0, -0, 7, -12, 4294967295, 1.5, NaN, Infinity, 1e21];
+    expect(j.begin().nums(nums).end()).toBe(JSON.stringify(nums));
+    expect(j.begin().strs(strings).raw(',').num(null).raw(',').str(null).raw(',').bool(false).end())
+      .toBe(`${JSON.stringify(strings)},null,null,false`);
+    // A text longer than the writer's first buffer grows it.
+    const long = 'x'.repeat(10000) + 'é';
+    expect(j.begin().str(long).end()).toBe(JSON.stringify(long));
+  });
+});
