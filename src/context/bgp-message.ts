@@ -464,10 +464,13 @@ export function parseBgpAttributes(buf: Uint8Array, off: number, len: number, op
   return a;
 }
 
+/** Attribute types seen in the UPDATE being read (reused: a fresh 256-byte array per message would be a malloc each). */
+const seenAttr = new Uint8Array(256);
+
 function parseAttributesInto(buf: Uint8Array, off: number, len: number, opts: BgpParseOptions, a: BgpAttributes): void {
   const end = Math.min(off + len, buf.length);
   const an = a.anomalies;
-  const seen = new Uint8Array(256);
+  const seen = seenAttr.fill(0);
   let asPathAt = -1, asPathLen = 0, as4PathAt = -1, as4PathLen = 0;
   let aggrAs = -1, aggrIp = '', as4AggrAs = -1, as4AggrIp = '';
   let p = off;

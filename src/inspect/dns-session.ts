@@ -54,7 +54,8 @@ export function dnsRecordOf(msg: DnsMessage, ctx: InspectContext, tag: number, f
   const addrs: string[] = [];
   const svcbAlpn: string[] = [];
   let svcbEch = false;
-  for (const list of [msg.answers, msg.authorities]) {
+  for (let section = 0; section < 2; section++) {
+    const list = section === 0 ? msg.answers : msg.authorities;
     for (const r of list) {
       if (r.type === DNS_TYPE.OPT) continue;
       if (answers.length < MAX_ANSWERS && list === msg.answers) answers.push({ name: r.name ?? '', type: r.type, ttl: r.ttl, data: rdataText(r) });

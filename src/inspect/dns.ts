@@ -48,6 +48,14 @@ export function readDnsHeader(m: Uint8Array, p = 0): DnsHeader {
   };
 }
 
+/** The bytes ended at `p`, inside the message: what was read is kept, flagged. */
+function cutAt(msg: DnsMessage, p: number): DnsMessage {
+  msg.truncated = true;
+  noteAnomaly(msg.anomalies, 'dns_truncated');
+  msg.parsedBytes = p;
+  return msg;
+}
+
 /**
  * Parses one DNS message: `len` bytes at `off` of `buf` (a UDP payload, or one message of a TCP
  * stream without its 2-byte length prefix). Returns null when there are fewer than 12 bytes (no
@@ -70,18 +78,12 @@ export function parseDns(buf: Uint8Array, off = 0, len = buf.length - off, opts:
     edns: null, truncated: false, parsedBytes: DNS_HEADER_LEN, anomalies: an,
   };
   let p = DNS_HEADER_LEN;
-  const cut = (): DnsMessage => {
-    msg.truncated = true;
-    noteAnomaly(an, 'dns_truncated');
-    msg.parsedBytes = p;
-    return msg;
-  };
 
   for (let i = 0; i < header.qdcount; i++) {
-    if (p >= len) return cut();
+    if (p >= len) return cutAt(msg, p);
     const n = readName(m, p, len, an);
-    if (n.next < 0) { if (n.cut) return cut(); msg.parsedBytes = p; return msg; }
-    if (n.next + 4 > len) { p = n.next; return cut(); }
+    if (n.next < 0) { if (n.cut) return cutAt(msg, p); msg.parsedBytes = p; return msg; }
+    if (n.next + 4 > len) { p = n.next; return cutAt(msg, p); }
     const cls = u16(m, n.next + 2);
     const q: DnsQuestion = {
       name: n.name, type: u16(m, n.next), class: mdns ? cls & 0x7fff : cls, unicastResponse: mdns && (cls & 0x8000) !== 0,
@@ -93,21 +95,21 @@ export function parseDns(buf: Uint8Array, off = 0, len = buf.length - off, opts:
   if (opts.questionsOnly) { msg.parsedBytes = p; return msg; }
 
   let decoded = 0;
-  const sections: [DnsRecord[], number][] = [[msg.answers, header.ancount], [msg.authorities, header.nscount], [msg.additionals, header.arcount]];
   for (let s = 0; s < 3; s++) {
-    const [list, count] = sections[s]!;
+    const list = s === 0 ? msg.answers : s === 1 ? msg.authorities : msg.additionals;
+    const count = s === 0 ? header.ancount : s === 1 ? header.nscount : header.arcount;
     for (let i = 0; i < count; i++) {
-      if (p >= len) return cut();
+      if (p >= len) return cutAt(msg, p);
       if (decoded >= maxRecords) { noteAnomaly(an, 'dns_too_many_records'); msg.parsedBytes = p; return msg; }
       const n = readName(m, p, len, an);
-      if (n.next < 0) { if (n.cut) return cut(); msg.parsedBytes = p; return msg; }
-      if (n.next + 10 > len) { p = n.next; return cut(); }
+      if (n.next < 0) { if (n.cut) return cutAt(msg, p); msg.parsedBytes = p; return msg; }
+      if (n.next + 10 > len) { p = n.next; return cutAt(msg, p); }
       const type = u16(m, n.next), rawCls = u16(m, n.next + 2), ttl = u32(m, n.next + 4), rdlength = u16(m, n.next + 8);
       const rd = n.next + 10;
       if (rd + rdlength > len) {
         noteAnomaly(an, 'dns_rdata_truncated');
         p = rd;
-        return cut();
+        return cutAt(msg, p);
       }
       decoded++;
       let rec: DnsRecord;

@@ -117,7 +117,7 @@ const SERVER = 1;
 
 export class QuicFlowContext {
   /** Count per anomaly code (index = code; see QUIC_ANOMALY_NAMES). */
-  readonly anomalies = new Uint32Array(QUIC_ANOMALY_NAMES.length);
+  readonly anomalies: number[] = new Array<number>(QUIC_ANOMALY_NAMES.length).fill(0);
   /** The DCID the Initial keys derive from; null until an Initial was seen. */
   keyDcid: Uint8Array | null = null;
   /** Some packet authenticated with keys from keyDcid. */

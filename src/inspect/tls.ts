@@ -701,6 +701,36 @@ export interface ClientHello {
   anomalies: TlsAnomaly[];
 }
 
+/** Notes `a`, hands the parse's anomalies to the caller, and gives null (helpers, not closures: a hello parse allocates little). */
+function helloFail(notes: TlsAnomaly[], opts: HelloOptions, a: TlsAnomaly): null {
+  note(notes, a);
+  if (opts.notes) for (const n of notes) note(opts.notes, n);
+  return null;
+}
+
+/**
+ * Input known to be cut (a snaplen, a lost segment) that ends inside a hello's fixed fields: the
+ * hello is what was read before the cut. A header-only capture usually holds only the version, part
+ * of the random and the session id; that is still worth a row. Input not known to be cut is
+ * malformed there, and gives null.
+ */
+function helloPartial<H extends { legacyVersion: number }>(h: H, notes: TlsAnomaly[], opts: HelloOptions, hideVersion: (h: H) => void): H | null {
+  if (!opts.truncated) return helloFail(notes, opts, 'tls_hello_truncated');
+  note(notes, 'tls_input_truncated');
+  if (legacyHidesVersion(h.legacyVersion)) hideVersion(h);
+  if (opts.notes) for (const n of notes) note(opts.notes, n);
+  return h;
+}
+
+const hideMaxVersion = (ch: ClientHello): void => { ch.maxVersion = 0; };
+
+function isHrrRandom(random: Uint8Array): boolean {
+  if (random.length !== 32) return false;
+  for (let k = 0; k < 32; k++) if (random[k] !== HRR_RANDOM[k]) return false;
+  return true;
+}
+const hideVersion = (sh: ServerHello): void => { sh.version = 0; };
+
 /** legacy_version values that a TLS 1.3 (DTLS 1.3) hello also carries: the real version is in supported_versions. */
 function legacyHidesVersion(v: number): boolean {
   return v === TLS_VERSION.TLS12 || v === 0xfefd;
@@ -722,14 +752,11 @@ export interface HelloOptions {
  */
 export function parseClientHello(buf: Uint8Array, off?: number, len?: number, opts: HelloOptions = {}): ClientHello | null {
   const notes: TlsAnomaly[] = [];
-  const fail = (a: TlsAnomaly): null => { note(notes, a); if (opts.notes) for (const n of notes) note(opts.notes, n); return null; };
   const r = span(buf, off, len, notes);
-  if (r === null) return fail('tls_bad_bounds');
-  const [start, end] = r;
-  let i = start;
-  const cut = (a: TlsAnomaly): null => fail(opts.truncated ? 'tls_input_truncated' : a);
-
-  if (end - i < 2) return cut('tls_hello_truncated');
+  if (r === null) return helloFail(notes, opts, 'tls_bad_bounds');
+  const end = r[1];
+  let i = r[0];
+  if (end - i < 2) return helloFail(notes, opts, opts.truncated ? 'tls_input_truncated' : 'tls_hello_truncated');
   const legacyVersion = u16(buf, i);
   const ch: ClientHello = {
     legacyVersion, random: buf.slice(i + 2, Math.min(i + 34, end)), sessionIdLength: -1, cookieLength: 0, cipherSuites: [],
@@ -738,39 +765,26 @@ export function parseClientHello(buf: Uint8Array, off?: number, len?: number, op
     ecPointFormats: [], keyShareGroups: [], pskModes: [], ech: false, quicTransportParameters: false,
     maxVersion: legacyVersion, truncated: opts.truncated === true, anomalies: notes,
   };
-  /*
-   * Input known to be cut (a snaplen, a lost segment) that ends inside the fixed fields: the hello
-   * is what was read before the cut. A header-only capture usually holds only the version, part of
-   * the random and the session id; that is still worth a row. Input not known to be cut is
-   * malformed there, and gives null as before.
-   */
-  const partial = (): ClientHello | null => {
-    if (!opts.truncated) return cut('tls_hello_truncated');
-    note(notes, 'tls_input_truncated');
-    if (legacyHidesVersion(legacyVersion)) ch.maxVersion = 0;
-    if (opts.notes) for (const n of notes) note(opts.notes, n);
-    return ch;
-  };
-  if (end - i < 2 + 32 + 1) return partial();
+  if (end - i < 2 + 32 + 1) return helloPartial(ch, notes, opts, hideMaxVersion);
   i += 34;
   const sessionIdLength = buf[i];
-  if (sessionIdLength > 32) return fail('tls_bad_session_id');
+  if (sessionIdLength > 32) return helloFail(notes, opts, 'tls_bad_session_id');
   ch.sessionIdLength = sessionIdLength;
   i += 1 + sessionIdLength;
   if (opts.dtls) {
-    if (end - i < 1) return partial();
+    if (end - i < 1) return helloPartial(ch, notes, opts, hideMaxVersion);
     ch.cookieLength = buf[i];
     i += 1 + ch.cookieLength;
   }
-  if (end - i < 2) return partial();
+  if (end - i < 2) return helloPartial(ch, notes, opts, hideMaxVersion);
   const csLen = u16(buf, i);
-  if (csLen % 2 !== 0) return fail('tls_bad_cipher_suites');
-  if (i + 2 + csLen > end) return opts.truncated ? partial() : cut('tls_bad_cipher_suites');
+  if (csLen % 2 !== 0) return helloFail(notes, opts, 'tls_bad_cipher_suites');
+  if (i + 2 + csLen > end) return opts.truncated ? helloPartial(ch, notes, opts, hideMaxVersion) : helloFail(notes, opts, 'tls_bad_cipher_suites');
   ch.cipherSuites = u16List(buf, i + 2, i + 2 + csLen, notes);
   i += 2 + csLen;
-  if (end - i < 1) return partial();
+  if (end - i < 1) return helloPartial(ch, notes, opts, hideMaxVersion);
   const cmLen = buf[i];
-  if (i + 1 + cmLen > end) return opts.truncated ? partial() : cut('tls_bad_compression');
+  if (i + 1 + cmLen > end) return opts.truncated ? helloPartial(ch, notes, opts, hideMaxVersion) : helloFail(notes, opts, 'tls_bad_compression');
   if (cmLen === 0) note(notes, 'tls_bad_compression');
   ch.compressionMethods = Array.from(buf.subarray(i + 1, i + 1 + cmLen));
   i += 1 + cmLen;
@@ -943,36 +957,28 @@ export interface ServerHello {
 /** Parses a ServerHello (or HelloRetryRequest) body. Returns null when its fixed fields cannot be read. */
 export function parseServerHello(buf: Uint8Array, off?: number, len?: number, opts: HelloOptions = {}): ServerHello | null {
   const notes: TlsAnomaly[] = [];
-  const fail = (a: TlsAnomaly): null => { note(notes, a); if (opts.notes) for (const n of notes) note(opts.notes, n); return null; };
   const r = span(buf, off, len, notes);
-  if (r === null) return fail('tls_bad_bounds');
-  const [start, end] = r;
-  let i = start;
-  if (end - i < 2) return fail(opts.truncated ? 'tls_input_truncated' : 'tls_hello_truncated');
+  if (r === null) return helloFail(notes, opts, 'tls_bad_bounds');
+  const end = r[1];
+  let i = r[0];
+  if (end - i < 2) return helloFail(notes, opts, opts.truncated ? 'tls_input_truncated' : 'tls_hello_truncated');
   const legacyVersion = u16(buf, i);
   const random = buf.slice(i + 2, Math.min(i + 34, end));
   const sh: ServerHello = {
     legacyVersion, version: legacyVersion, random, sessionIdLength: -1, cipherSuite: -1, compressionMethod: -1,
     truncated: opts.truncated === true, extensions: [], extensionTypes: [], hasExtensions: false,
     alpn: null, alpnRaw: null, selectedVersion: null, keyShareGroup: null, ecPointFormats: [],
-    helloRetryRequest: random.length === 32 && random.every((v, k) => v === HRR_RANDOM[k]), downgradeSentinel: null,
+    helloRetryRequest: isHrrRandom(random), downgradeSentinel: null,
     sniAcknowledged: false, anomalies: notes,
   };
-  // Input known to be cut inside the fixed fields: what was read before the cut (see parseClientHello).
-  const partial = (): ServerHello | null => {
-    if (!opts.truncated) return fail('tls_hello_truncated');
-    note(notes, 'tls_input_truncated');
-    if (legacyHidesVersion(legacyVersion)) sh.version = 0;
-    if (opts.notes) for (const n of notes) note(opts.notes, n);
-    return sh;
-  };
-  if (end - i < 35) return partial();
+  // Input known to be cut inside the fixed fields: what was read before the cut (helloPartial).
+  if (end - i < 35) return helloPartial(sh, notes, opts, hideVersion);
   i += 34;
   const sessionIdLength = buf[i];
-  if (sessionIdLength > 32) return fail('tls_bad_session_id');
+  if (sessionIdLength > 32) return helloFail(notes, opts, 'tls_bad_session_id');
   sh.sessionIdLength = sessionIdLength;
   i += 1 + sessionIdLength;
-  if (end - i < 3) return partial();
+  if (end - i < 3) return helloPartial(sh, notes, opts, hideVersion);
   sh.cipherSuite = u16(buf, i);
   sh.compressionMethod = buf[i + 2];
   i += 3;
