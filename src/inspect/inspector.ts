@@ -103,15 +103,24 @@ export class FlowInspector {
     this.tlsCut[slot] = null;
   }
 
-  /** After a cut ClientHello: the server's first handshake record, read from its packet alone. */
+  /**
+   * After a cut hello: the other side's hello (the ServerHello after a ClientHello, or a ClientHello
+   * that comes after a ServerHello seen first), read from its packet alone.
+   */
   private tlsCutPacket(slot: number, dir: number, p: Decoded, buf: Uint8Array): void {
     const rec = this.tlsCut[slot]!;
     if (p.payloadCaptured === 0) return;
     const o = p.payloadOff, n = p.payloadCaptured;
-    if (dir !== (rec.clientIsOrig ? 0 : 1) && n >= 9 && buf[o] === 0x16 && buf[o + 5] === 2) {
+    const fromClient = dir === (rec.clientIsOrig ? 0 : 1);
+    const want = rec.client === null ? 1 : 2;
+    if (fromClient === (want === 1) && n >= 9 && buf[o] === 0x16 && buf[o + 5] === want) {
       const body = buf.subarray(o + 9, o + n);
       const len = (buf[o + 6] << 16) | (buf[o + 7] << 8) | buf[o + 8];
-      rec.server = serverFields(body.length > len ? body.subarray(0, len) : body, body.length < len, []);
+      const notes: TlsAnomaly[] = [];
+      const hello = body.length > len ? body.subarray(0, len) : body;
+      if (want === 1) rec.client = clientFields(hello, body.length < len, 't', notes);
+      else rec.server = serverFields(hello, body.length < len, notes);
+      this.ctx.noteAll(notes, true);
       this.finish(slot);
       return;
     }
@@ -154,8 +163,8 @@ export class FlowInspector {
       if (p.payloadCaptured === 0) return;
       // Header-only capture: a ClientHello cut by the snaplen is read from this one packet; no
       // stream is kept (what follows it is cut as well), only a look at the ServerHello. A cut
-      // ServerHello seen first (the client's side not on this path, or not captured) is read the
-      // same way, alone.
+      // ServerHello seen first (the client's side not on this path, not captured, or captured
+      // later) is read the same way.
       const o = p.payloadOff;
       if (p.payloadCaptured < p.payloadLen && p.payloadCaptured >= 9 && buf[o] === 0x16 && (buf[o + 5] === 1 || buf[o + 5] === 2) &&
           looksLikeTlsHello(buf, o, p.payloadCaptured) && dnsFlavorForPorts(p.sport, p.dport) === null && p.sport !== 179 && p.dport !== 179) {
@@ -169,11 +178,12 @@ export class FlowInspector {
           client: client ? clientFields(body, !whole, 't', notes) : null, server: client ? null : serverFields(body, !whole, notes),
           certChain: [], alert: -1,
         };
+        this.ctx.noteAll(notes, true);
+        // Then a look at the other side's hello, in the packets that follow (tlsCutPacket).
         this.tlsCut[slot] = rec;
         this.tries[slot] = 0;
         this.mode[slot] = M_TLS_CUT;
         this.inspected++;
-        if (!client) this.finish(slot);
         return;
       }
       let session: TcpSession | DeferredSession | null = this.tcpSession(p.sport, p.dport, buf, p.payloadOff, p.payloadCaptured, tag);

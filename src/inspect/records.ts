@@ -8,7 +8,7 @@
 export interface TlsHelloFields {
   /** legacy_version of the ClientHello. */
   legacyVersion: number;
-  /** Highest version offered (supported_versions when present); 0 when a cut hello does not tell. */
+  /** Highest version offered (supported_versions when present); -1 when a cut hello does not tell. */
   maxVersion: number;
   supportedVersions: number[];
   sni: string | null;
@@ -30,7 +30,7 @@ export interface TlsHelloFields {
 }
 
 export interface TlsServerFields {
-  /** 0 when a cut ServerHello does not tell. */
+  /** -1 when a cut ServerHello does not tell. */
   version: number;
   /** -1 when a cut ServerHello ends before it. */
   cipher: number;

@@ -59,7 +59,7 @@ const J = new JsonText();
 function clientJson(c: TlsHelloFields | null): string | null {
   if (c === null) return null;
   return J.begin().raw('"sni":').str(c.sni).raw(',"alpn":').strs(c.alpn)
-    .raw(',"client_version":').str(c.maxVersion > 0 ? tlsVersionName(c.maxVersion) : null)
+    .raw(',"client_version":').str(c.maxVersion >= 0 ? tlsVersionName(c.maxVersion) : null)
     .raw(',"supported_versions":').nums(c.supportedVersions).raw(',"cipher_suites":').nums(c.cipherSuites)
     .raw(',"extensions":').nums(c.extensions).raw(',"groups":').nums(c.groups).raw(',"sig_algs":').nums(c.sigAlgs)
     .raw(',"ech":').bool(c.ech).raw(',"session_id_len":').num(c.sessionIdLength >= 0 ? c.sessionIdLength : null)
@@ -69,7 +69,7 @@ function clientJson(c: TlsHelloFields | null): string | null {
 
 function serverJson(s: TlsServerFields | null): string | null {
   if (s === null) return null;
-  return J.begin().raw('"version":').str(s.version > 0 ? tlsVersionName(s.version) : null)
+  return J.begin().raw('"version":').str(s.version >= 0 ? tlsVersionName(s.version) : null)
     .raw(',"server_cipher":').num(s.cipher >= 0 ? s.cipher : null).raw(',"server_alpn":').str(s.alpn)
     .raw(',"ja3s":').str(s.ja3s).end();
 }

@@ -692,7 +692,7 @@ export interface ClientHello {
   quicTransportParameters: boolean;
   /**
    * Highest non-GREASE supported_versions value, else legacy_version: the version the client offers
-   * at most. 0 when the input was cut before supported_versions could be seen and legacy_version
+   * at most. -1 when the input was cut before supported_versions could be seen and legacy_version
    * does not settle it (0x0303, or DTLS 0xfefd: TLS 1.3 / DTLS 1.3 clients send that too).
    */
   maxVersion: number;
@@ -722,14 +722,14 @@ function helloPartial<H extends { legacyVersion: number }>(h: H, notes: TlsAnoma
   return h;
 }
 
-const hideMaxVersion = (ch: ClientHello): void => { ch.maxVersion = 0; };
+const hideMaxVersion = (ch: ClientHello): void => { ch.maxVersion = -1; };
 
 function isHrrRandom(random: Uint8Array): boolean {
   if (random.length !== 32) return false;
   for (let k = 0; k < 32; k++) if (random[k] !== HRR_RANDOM[k]) return false;
   return true;
 }
-const hideVersion = (sh: ServerHello): void => { sh.version = 0; };
+const hideVersion = (sh: ServerHello): void => { sh.version = -1; };
 
 /** legacy_version values that a TLS 1.3 (DTLS 1.3) hello also carries: the real version is in supported_versions. */
 function legacyHidesVersion(v: number): boolean {
@@ -834,7 +834,7 @@ export function parseClientHello(buf: Uint8Array, off?: number, len?: number, op
   if (best < 0) for (const v of ch.supportedVersions) if (!isGrease(v) && v >= 0xfe00 && (best < 0 || v < best)) best = v;
   if (best >= 0) ch.maxVersion = best;
   // Cut with no supported_versions seen: a 0x0303 hello may offer TLS 1.3 in the part that is missing.
-  else if (ch.truncated && legacyHidesVersion(legacyVersion)) ch.maxVersion = 0;
+  else if (ch.truncated && legacyHidesVersion(legacyVersion)) ch.maxVersion = -1;
   if (opts.notes) for (const n of notes) note(opts.notes, n);
   return ch;
 }
@@ -922,7 +922,7 @@ function messageBody(buf: Uint8Array, off: number | undefined, len: number | und
 export interface ServerHello {
   legacyVersion: number;
   /**
-   * The negotiated version: supported_versions when present (TLS 1.3), else legacy_version. 0 when
+   * The negotiated version: supported_versions when present (TLS 1.3), else legacy_version. -1 when
    * the input was cut with no supported_versions seen and legacy_version does not settle it (0x0303).
    */
   version: number;
@@ -1018,7 +1018,7 @@ export function parseServerHello(buf: Uint8Array, off?: number, len?: number, op
     }
   }
   // Cut with no supported_versions seen: a 0x0303 ServerHello may have chosen TLS 1.3 in the missing part.
-  if (sh.truncated && sh.selectedVersion === null && legacyHidesVersion(legacyVersion)) sh.version = 0;
+  if (sh.truncated && sh.selectedVersion === null && legacyHidesVersion(legacyVersion)) sh.version = -1;
   if (opts.notes) for (const n of notes) note(opts.notes, n);
   return sh;
 }

@@ -627,7 +627,8 @@ function helloRecord(type: 1 | 2, version: number, sidLen: number, rest: number[
  * IPv4 and TCP): the hellos are cut inside their fixed fields. Flow 40010 is TLS 1.2-or-1.3 (0x0303,
  * a 32-byte session id; the server picks TLS_AES_128_GCM_SHA256 with an empty session id), flow
  * 40011 an old TLS 1.0 client and server (TLS_RSA_WITH_AES_128_CBC_SHA), flow 40012 only the
- * server's side (the client's packets take another path: asymmetric routing).
+ * server's side (the client's packets take another path: asymmetric routing), flow 40013 like
+ * 40011 but with the ServerHello captured before the ClientHello (two taps, skewed clocks).
  */
 function fixedCutCapture(): Uint8Array {
   const flow = (sport: number, ch: Uint8Array, sh: Uint8Array): Pkt[] => [
@@ -640,7 +641,9 @@ function fixedCutCapture(): Uint8Array {
   const modern = flow(40010, helloRecord(1, 0x0303, 32, [...be16(4), 0x13, 0x01, 0x13, 0x02, 1, 0]), helloRecord(2, 0x0303, 0, [0x13, 0x01, 0]));
   const old = flow(40011, helloRecord(1, 0x0301, 0, [...be16(2), 0x00, 0x2f, 1, 0]), helloRecord(2, 0x0301, 0, [0x00, 0x2f, 0]));
   const serverOnly = flow(40012, Uint8Array.of(), helloRecord(2, 0x0303, 0, [0xc0, 0x2f, 0])).filter((_, i) => i === 1 || i === 4);
-  return pcapFile({ linktype: 1, snaplen: 128 }, records([...modern, ...old, ...serverOnly], 128));
+  const late = flow(40013, helloRecord(1, 0x0301, 0, [...be16(2), 0x00, 0x2f, 1, 0]), helloRecord(2, 0x0301, 0, [0x00, 0x2f, 0]));
+  const lateOrder = [late[0], late[1], late[2], late[4], late[3]];
+  return pcapFile({ linktype: 1, snaplen: 128 }, records([...modern, ...old, ...serverOnly, ...lateOrder], 128));
 }
 
 describe('hellos cut inside their fixed fields (snaplen 128)', () => {
@@ -668,6 +671,8 @@ describe('hellos cut inside their fixed fields (snaplen 128)', () => {
       [40011, 'TLSv1.0', 0, [0x002f], true, null, null, null, 'TLSv1.0', 0x002f, null],
       // Only the ServerHello, cut: its suite; no ClientHello, so nothing of the client's.
       [40012, null, null, [], false, null, null, null, null, 0xc02f, null],
+      // The ClientHello after the ServerHello is still read.
+      [40013, 'TLSv1.0', 0, [0x002f], true, null, null, null, 'TLSv1.0', 0x002f, null],
     ]);
     // The ServerHello came from the responder: the client is the originator.
     const o = await rows(sink, `SELECT t.client_is_orig FROM tls t JOIN flows f USING (flow_id) WHERE t.capture_id = ${id} AND f.orig_port = 40012`);

@@ -248,9 +248,9 @@ describe('ServerHello', () => {
     const cut = (n: number): ServerHello | null => parseServerHello(whole, 0, n, { truncated: true });
     // Inside the random: the version only, and 0x0303 does not tell 1.2 from 1.3.
     expect([cut(20)!.version, cut(20)!.random.length, cut(20)!.sessionIdLength, cut(20)!.cipherSuite, cut(20)!.helloRetryRequest])
-      .toEqual([0, 18, -1, -1, false]);
+      .toEqual([-1, 18, -1, -1, false]);
     // Past the suite, before supported_versions: the suite, still no version.
-    expect([cut(40)!.cipherSuite, cut(40)!.version, cut(40)!.truncated]).toEqual([0x1301, 0, true]);
+    expect([cut(40)!.cipherSuite, cut(40)!.version, cut(40)!.truncated]).toEqual([0x1301, -1, true]);
     // supported_versions inside the bytes: TLS 1.3.
     expect(cut(whole.length)!.version).toBe(0x0304);
     expect(parseServerHello(whole, 0, 20)).toBeNull();
@@ -340,7 +340,7 @@ describe('record layer and HandshakeBuffer', () => {
     const notes: TlsAnomaly[] = [];
     const partial = parseClientHello(cut!.body, 0, undefined, { truncated: true, notes })!;
     expect([partial.legacyVersion, partial.random.length, partial.sessionIdLength, partial.cipherSuites, partial.maxVersion, partial.truncated])
-      .toEqual([0x0303, 32, 32, [], 0, true]);
+      .toEqual([0x0303, 32, 32, [], -1, true]);
     expect(notes).toEqual(['tls_input_truncated']);
     // Not known to be cut, the same bytes are a malformed hello.
     expect(parseClientHello(cut!.body)).toBeNull();
@@ -424,7 +424,7 @@ describe('robustness', () => {
       const ch = parseClientHello(real, 0, k, { truncated: true });
       expect(ch).not.toBeNull();
       expect([ch!.legacyVersion, ch!.truncated]).toEqual([whole.legacyVersion, true]);
-      expect(ch!.maxVersion).toBe(k >= sv.offset + sv.length ? 0x0304 : 0);
+      expect(ch!.maxVersion).toBe(k >= sv.offset + sv.length ? 0x0304 : -1);
       expect(ch!.sessionIdLength).toBe(k >= 35 ? whole.sessionIdLength : -1);
       const suitesEnd = 35 + whole.sessionIdLength + 2 + whole.cipherSuites.length * 2;
       expect(ch!.cipherSuites).toEqual(k >= suitesEnd ? whole.cipherSuites : []);
