@@ -4,8 +4,10 @@
  * ClientHello cut by the snaplen, one split into out-of-order segments, and mDNS.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { MAX_PENDING_BYTES, MAX_PENDING_SEGMENTS, TcpStreams, type StreamConsumer } from '../../src/inspect/tcp-stream.js';
 import { pairDns } from '../../src/pipeline/dns-pairing.js';
 import { looksLikeHttp } from '../../src/inspect/inspector.js';
@@ -693,5 +695,58 @@ describe('row text', () => {
     // A text longer than the writer's first buffer grows it.
     const long = 'x'.repeat(10000) + 'é';
     expect(j.begin().str(long).end()).toBe(JSON.stringify(long));
+  });
+});
+
+// ------------------------------------------------------------------ real captures, cut to header-only
+
+const CORPUS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'corpus');
+const EDITCAP = '/usr/bin/editcap';
+const TLS_CAPTURES = ['zeek-tls12-ecdhe-certs.pcap', 'zeek-tls13-hrr.pcap', 'ja4-browsers-x509.pcapng', 'ndpi-tls-ech.pcapng'];
+const haveCutTools = existsSync(EDITCAP) && TLS_CAPTURES.every((f) => existsSync(join(CORPUS_DIR, f)));
+
+describe.skipIf(!haveCutTools)('real TLS captures cut to 128 bytes a packet (editcap -s 128)', () => {
+  it('give a subset of what the whole capture gives: fields before the cut are equal, none differs', async () => {
+    const dir = tempDir();
+    const cuts = TLS_CAPTURES.map((f) => {
+      const out = join(dir, `${f}.s128.pcap`);
+      execFileSync(EDITCAP, ['-F', 'pcap', '-s', '128', join(CORPUS_DIR, f), out]);
+      return out;
+    });
+    const { sink, summaries } = await ingestAll([...TLS_CAPTURES.map((f) => join(CORPUS_DIR, f)), ...cuts]);
+    try {
+      const ids = summaries.map((s) => s.captureId!);
+      const cols = ['client_version', 'session_id_len', 'cipher_suites', 'sni', 'version', 'server_cipher', 'ja3s', 'ja4'];
+      const tlsOf = async (id: number): Promise<Map<string, Record<string, unknown>>> => {
+        const r = await rows(sink, `SELECT least(f.orig_addr || ':' || f.orig_port, f.resp_addr || ':' || f.resp_port) || ' ' ||
+          greatest(f.orig_addr || ':' || f.orig_port, f.resp_addr || ':' || f.resp_port) AS k, t.hello_truncated, ${cols.map((c) => `t.${c}`).join(', ')}
+          FROM tls t JOIN flows f USING (flow_id) WHERE t.capture_id = ${id}`);
+        return new Map(r.map((x) => [String(x.k), x]));
+      };
+      let compared = 0, withSessionId = 0, withServerCipher = 0;
+      for (let i = 0; i < TLS_CAPTURES.length; i++) {
+        const whole = await tlsOf(ids[i]);
+        const cut = await tlsOf(ids[TLS_CAPTURES.length + i]);
+        for (const [k, c] of cut) {
+          const w = whole.get(k);
+          expect(w, `${TLS_CAPTURES[i]} ${k}: a tls row only in the cut copy`).toBeDefined();
+          compared++;
+          for (const col of cols) {
+            const v = c[col];
+            if (v === null || (Array.isArray(v) && v.length === 0)) continue;
+            expect(v, `${TLS_CAPTURES[i]} ${k} ${col}`).toEqual(w![col]);
+          }
+          if (c.session_id_len !== null) withSessionId++;
+          if (c.server_cipher !== null) withServerCipher++;
+        }
+      }
+      // What the cut copies still tell: these captures hold 6 TLS flows; at 128 bytes a packet, 5 keep
+      // the session id length and 3 the server's suite (before, all 6 rows were empty).
+      expect(compared).toBe(6);
+      expect(withSessionId).toBeGreaterThanOrEqual(5);
+      expect(withServerCipher).toBeGreaterThanOrEqual(3);
+    } finally {
+      sink.close();
+    }
   });
 });
