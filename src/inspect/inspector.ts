@@ -63,6 +63,8 @@ export class FlowInspector {
   private mode: Uint8Array = new Uint8Array(1024);
   private tries: Uint8Array = new Uint8Array(1024);
   private flavor: Uint8Array = new Uint8Array(1024);
+  /** Header-only TLS: the hello read first (1 ClientHello, 2 ServerHello); the other one is looked for next. */
+  private cutFirst: Uint8Array = new Uint8Array(1024);
   private dnsCount = new Uint16Array(1024);
   private slotTag = new Float64Array(1024).fill(-1);
   private synSeq = new Float64Array(2048).fill(NaN);
@@ -111,20 +113,30 @@ export class FlowInspector {
     const rec = this.tlsCut[slot]!;
     if (p.payloadCaptured === 0) return;
     const o = p.payloadOff, n = p.payloadCaptured;
+    // The hello still missing: the ServerHello after a ClientHello, and the other way round.
+    const want = this.cutFirst[slot] === 1 ? 2 : 1;
     const fromClient = dir === (rec.clientIsOrig ? 0 : 1);
-    const want = rec.client === null ? 1 : 2;
     if (fromClient === (want === 1) && n >= 9 && buf[o] === 0x16 && buf[o + 5] === want) {
-      const body = buf.subarray(o + 9, o + n);
-      const len = (buf[o + 6] << 16) | (buf[o + 7] << 8) | buf[o + 8];
-      const notes: TlsAnomaly[] = [];
-      const hello = body.length > len ? body.subarray(0, len) : body;
-      if (want === 1) rec.client = clientFields(hello, body.length < len, 't', notes);
-      else rec.server = serverFields(hello, body.length < len, notes);
-      this.ctx.noteAll(notes, true);
+      this.readCutHello(rec, want === 1, buf, o, n);
       this.finish(slot);
       return;
     }
     if (++this.tries[slot] >= MAX_CUT_TLS_PACKETS) this.finish(slot);
+  }
+
+  /**
+   * The hello in one packet's TLS record at `o` (`n` bytes captured, at least the 9 bytes of the
+   * record and handshake headers): read as far as the capture goes, into the record's client or
+   * server fields; its anomalies counted, except those that only say the bytes were cut.
+   */
+  private readCutHello(rec: TlsRec, client: boolean, buf: Uint8Array, o: number, n: number): void {
+    const len = (buf[o + 6] << 16) | (buf[o + 7] << 8) | buf[o + 8];
+    const cut = 9 + len > n;
+    const body = buf.subarray(o + 9, cut ? o + n : o + 9 + len);
+    const notes: TlsAnomaly[] = [];
+    if (client) rec.client = clientFields(body, cut, 't', notes);
+    else rec.server = serverFields(body, cut, notes);
+    this.ctx.noteAll(notes, true);
   }
 
   /** SCTP: the user data of DATA chunks, in arrival order per direction, read as HTTP/1.x when it looks like it. */
@@ -168,17 +180,12 @@ export class FlowInspector {
       const o = p.payloadOff;
       if (p.payloadCaptured < p.payloadLen && p.payloadCaptured >= 9 && buf[o] === 0x16 && (buf[o + 5] === 1 || buf[o + 5] === 2) &&
           looksLikeTlsHello(buf, o, p.payloadCaptured) && dnsFlavorForPorts(p.sport, p.dport) === null && p.sport !== 179 && p.dport !== 179) {
-        const notes: TlsAnomaly[] = [];
-        const len = (buf[o + 6] << 16) | (buf[o + 7] << 8) | buf[o + 8];
-        const whole = 9 + len <= p.payloadCaptured; // the hello fits in what was captured
-        const body = buf.subarray(o + 9, whole ? o + 9 + len : o + p.payloadCaptured);
         const client = buf[o + 5] === 1;
         const rec: TlsRec = {
-          tag, sec: this.ctx.sec, ns: this.ctx.ns, clientIsOrig: client === (dir === 0),
-          client: client ? clientFields(body, !whole, 't', notes) : null, server: client ? null : serverFields(body, !whole, notes),
-          certChain: [], alert: -1,
+          tag, sec: this.ctx.sec, ns: this.ctx.ns, clientIsOrig: client === (dir === 0), client: null, server: null, certChain: [], alert: -1,
         };
-        this.ctx.noteAll(notes, true);
+        this.readCutHello(rec, client, buf, o, p.payloadCaptured);
+        this.cutFirst[slot] = client ? 1 : 2;
         // Then a look at the other side's hello, in the packets that follow (tlsCutPacket).
         this.tlsCut[slot] = rec;
         this.tries[slot] = 0;
@@ -305,6 +312,7 @@ export class FlowInspector {
     this.mode = g8(this.mode);
     this.tries = g8(this.tries);
     this.flavor = g8(this.flavor);
+    this.cutFirst = g8(this.cutFirst);
     const dc = new Uint16Array(n); dc.set(this.dnsCount); this.dnsCount = dc;
     const st = new Float64Array(n).fill(-1); st.set(this.slotTag); this.slotTag = st;
     const ss = new Float64Array(n * 2).fill(NaN); ss.set(this.synSeq); this.synSeq = ss;

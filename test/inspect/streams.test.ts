@@ -645,7 +645,11 @@ function fixedCutCapture(): Uint8Array {
   const serverOnly = flow(40012, Uint8Array.of(), helloRecord(2, 0x0303, 0, [0xc0, 0x2f, 0])).filter((_, i) => i === 1 || i === 4);
   const late = flow(40013, helloRecord(1, 0x0301, 0, [...be16(2), 0x00, 0x2f, 1, 0]), helloRecord(2, 0x0301, 0, [0x00, 0x2f, 0]));
   const lateOrder = [late[0], late[1], late[2], late[4], late[3]];
-  return pcapFile({ linktype: 1, snaplen: 128 }, records([...modern, ...old, ...serverOnly, ...lateOrder], 128));
+  // Flow 40014: the ClientHello's packet cut to 64 bytes (10 of TLS: nothing of the hello), the
+  // ServerHello's to 128 as the others: the ServerHello is still looked for and read.
+  const tiny = records(flow(40014, helloRecord(1, 0x0301, 0, [...be16(2), 0x00, 0x2f, 1, 0]), helloRecord(2, 0x0301, 0, [0x00, 0x2f, 0])), 128)
+    .map((r, i) => ({ ...r, sec: r.sec + 1, data: i === 3 ? r.data.subarray(0, 64) : r.data }));
+  return pcapFile({ linktype: 1, snaplen: 128 }, [...records([...modern, ...old, ...serverOnly, ...lateOrder], 128), ...tiny]);
 }
 
 describe('hellos cut inside their fixed fields (snaplen 128)', () => {
@@ -675,6 +679,8 @@ describe('hellos cut inside their fixed fields (snaplen 128)', () => {
       [40012, null, null, [], false, null, null, null, null, 0xc02f, null],
       // The ClientHello after the ServerHello is still read.
       [40013, 'TLSv1.0', 0, [0x002f], true, null, null, null, 'TLSv1.0', 0x002f, null],
+      // Nothing of the ClientHello was captured; the ServerHello after it is read.
+      [40014, null, null, [], false, null, null, null, 'TLSv1.0', 0x002f, null],
     ]);
     // The ServerHello came from the responder: the client is the originator.
     const o = await rows(sink, `SELECT t.client_is_orig FROM tls t JOIN flows f USING (flow_id) WHERE t.capture_id = ${id} AND f.orig_port = 40012`);
