@@ -714,22 +714,27 @@ function helloFail(notes: TlsAnomaly[], opts: HelloOptions, a: TlsAnomaly): null
  * of the random and the session id; that is still worth a row. Input not known to be cut is
  * malformed there, and gives null.
  */
-function helloPartial<H extends { legacyVersion: number }>(h: H, notes: TlsAnomaly[], opts: HelloOptions, hideVersion: (h: H) => void): H | null {
+function helloPartial<H>(h: H, notes: TlsAnomaly[], opts: HelloOptions): H | null {
   if (!opts.truncated) return helloFail(notes, opts, 'tls_hello_truncated');
   note(notes, 'tls_input_truncated');
-  if (legacyHidesVersion(h.legacyVersion)) hideVersion(h);
   if (opts.notes) for (const n of notes) note(opts.notes, n);
   return h;
 }
 
-const hideMaxVersion = (ch: ClientHello): void => { ch.maxVersion = -1; };
+/**
+ * The version a hello's legacy_version alone says: -1 (unknown) when the input is cut and the
+ * value is one a TLS 1.3 hello also carries, since supported_versions may be in the part that is
+ * missing. supported_versions, when read, replaces it.
+ */
+function versionBeforeExtensions(legacyVersion: number, truncated: boolean): number {
+  return truncated && legacyHidesVersion(legacyVersion) ? -1 : legacyVersion;
+}
 
 function isHrrRandom(random: Uint8Array): boolean {
   if (random.length !== 32) return false;
   for (let k = 0; k < 32; k++) if (random[k] !== HRR_RANDOM[k]) return false;
   return true;
 }
-const hideVersion = (sh: ServerHello): void => { sh.version = -1; };
 
 /** legacy_version values that a TLS 1.3 (DTLS 1.3) hello also carries: the real version is in supported_versions. */
 function legacyHidesVersion(v: number): boolean {
@@ -763,28 +768,28 @@ export function parseClientHello(buf: Uint8Array, off?: number, len?: number, op
     compressionMethods: [], extensions: [], extensionTypes: [], hasExtensions: false,
     sni: null, alpn: [], alpnRaw: [], supportedVersions: [], supportedGroups: [], signatureAlgorithms: [],
     ecPointFormats: [], keyShareGroups: [], pskModes: [], ech: false, quicTransportParameters: false,
-    maxVersion: legacyVersion, truncated: opts.truncated === true, anomalies: notes,
+    maxVersion: versionBeforeExtensions(legacyVersion, opts.truncated === true), truncated: opts.truncated === true, anomalies: notes,
   };
-  if (end - i < 2 + 32 + 1) return helloPartial(ch, notes, opts, hideMaxVersion);
+  if (end - i < 2 + 32 + 1) return helloPartial(ch, notes, opts);
   i += 34;
   const sessionIdLength = buf[i];
   if (sessionIdLength > 32) return helloFail(notes, opts, 'tls_bad_session_id');
   ch.sessionIdLength = sessionIdLength;
   i += 1 + sessionIdLength;
   if (opts.dtls) {
-    if (end - i < 1) return helloPartial(ch, notes, opts, hideMaxVersion);
+    if (end - i < 1) return helloPartial(ch, notes, opts);
     ch.cookieLength = buf[i];
     i += 1 + ch.cookieLength;
   }
-  if (end - i < 2) return helloPartial(ch, notes, opts, hideMaxVersion);
+  if (end - i < 2) return helloPartial(ch, notes, opts);
   const csLen = u16(buf, i);
   if (csLen % 2 !== 0) return helloFail(notes, opts, 'tls_bad_cipher_suites');
-  if (i + 2 + csLen > end) return opts.truncated ? helloPartial(ch, notes, opts, hideMaxVersion) : helloFail(notes, opts, 'tls_bad_cipher_suites');
+  if (i + 2 + csLen > end) return opts.truncated ? helloPartial(ch, notes, opts) : helloFail(notes, opts, 'tls_bad_cipher_suites');
   ch.cipherSuites = u16List(buf, i + 2, i + 2 + csLen, notes);
   i += 2 + csLen;
-  if (end - i < 1) return helloPartial(ch, notes, opts, hideMaxVersion);
+  if (end - i < 1) return helloPartial(ch, notes, opts);
   const cmLen = buf[i];
-  if (i + 1 + cmLen > end) return opts.truncated ? helloPartial(ch, notes, opts, hideMaxVersion) : helloFail(notes, opts, 'tls_bad_compression');
+  if (i + 1 + cmLen > end) return opts.truncated ? helloPartial(ch, notes, opts) : helloFail(notes, opts, 'tls_bad_compression');
   if (cmLen === 0) note(notes, 'tls_bad_compression');
   ch.compressionMethods = Array.from(buf.subarray(i + 1, i + 1 + cmLen));
   i += 1 + cmLen;
@@ -833,8 +838,6 @@ export function parseClientHello(buf: Uint8Array, off?: number, len?: number, op
   // DTLS versions count down (0xfeff = 1.0, 0xfefd = 1.2, 0xfefc = 1.3): the highest version is the lowest number.
   if (best < 0) for (const v of ch.supportedVersions) if (!isGrease(v) && v >= 0xfe00 && (best < 0 || v < best)) best = v;
   if (best >= 0) ch.maxVersion = best;
-  // Cut with no supported_versions seen: a 0x0303 hello may offer TLS 1.3 in the part that is missing.
-  else if (ch.truncated && legacyHidesVersion(legacyVersion)) ch.maxVersion = -1;
   if (opts.notes) for (const n of notes) note(opts.notes, n);
   return ch;
 }
@@ -965,20 +968,20 @@ export function parseServerHello(buf: Uint8Array, off?: number, len?: number, op
   const legacyVersion = u16(buf, i);
   const random = buf.slice(i + 2, Math.min(i + 34, end));
   const sh: ServerHello = {
-    legacyVersion, version: legacyVersion, random, sessionIdLength: -1, cipherSuite: -1, compressionMethod: -1,
+    legacyVersion, version: versionBeforeExtensions(legacyVersion, opts.truncated === true), random, sessionIdLength: -1, cipherSuite: -1, compressionMethod: -1,
     truncated: opts.truncated === true, extensions: [], extensionTypes: [], hasExtensions: false,
     alpn: null, alpnRaw: null, selectedVersion: null, keyShareGroup: null, ecPointFormats: [],
     helloRetryRequest: isHrrRandom(random), downgradeSentinel: null,
     sniAcknowledged: false, anomalies: notes,
   };
   // Input known to be cut inside the fixed fields: what was read before the cut (helloPartial).
-  if (end - i < 35) return helloPartial(sh, notes, opts, hideVersion);
+  if (end - i < 35) return helloPartial(sh, notes, opts);
   i += 34;
   const sessionIdLength = buf[i];
   if (sessionIdLength > 32) return helloFail(notes, opts, 'tls_bad_session_id');
   sh.sessionIdLength = sessionIdLength;
   i += 1 + sessionIdLength;
-  if (end - i < 3) return helloPartial(sh, notes, opts, hideVersion);
+  if (end - i < 3) return helloPartial(sh, notes, opts);
   sh.cipherSuite = u16(buf, i);
   sh.compressionMethod = buf[i + 2];
   i += 3;
@@ -1017,8 +1020,6 @@ export function parseServerHello(buf: Uint8Array, off?: number, len?: number, op
       case EXT.SERVER_NAME: sh.sniAcknowledged = true; break;
     }
   }
-  // Cut with no supported_versions seen: a 0x0303 ServerHello may have chosen TLS 1.3 in the missing part.
-  if (sh.truncated && sh.selectedVersion === null && legacyHidesVersion(legacyVersion)) sh.version = -1;
   if (opts.notes) for (const n of notes) note(opts.notes, n);
   return sh;
 }
