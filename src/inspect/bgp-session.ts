@@ -8,24 +8,43 @@ import { BgpSession, type BgpSessionMessage } from '../context/bgp-message.js';
 import type { InspectContext } from './context.js';
 import type { StreamConsumer } from './tcp-stream.js';
 import { nsText } from './row-json.js';
+import { JsonText } from './json-text.js';
 
 /** Messages kept per flow part; past it they are counted (bgp_flow_message_limit). */
 export const MAX_BGP_MESSAGES_PER_FLOW = 200000;
 
 export interface BgpRow { tag: number; json: string; fromOrig: boolean }
 
+/** The writer of this module's row text (src/inspect/json-text.ts). */
+const J = new JsonText();
+
 export function bgpMessageJson(m: BgpSessionMessage): string {
   const o = m.open, u = m.update, n = m.notification;
-  const nlri = u ? [...u.nlri, ...(u.mpReach?.nlri ?? [])] : [];
-  const withdrawn = u ? [...u.withdrawn, ...(u.mpUnreach?.withdrawn ?? [])] : [];
   const path = u ? u.asPath : [];
-  return JSON.stringify({
-    ts: nsText(m.sec, m.ns), type: m.typeName, messages: 1,
-    asn: o ? o.asn : null, hold_time: o ? o.holdTime : null, router_id: o ? o.bgpId : null, as4: o ? o.as4 !== null : null,
-    withdrawn, nlri, as_path: path, as_path_text: u ? u.asPathText : null, origin_as: path.length > 0 ? path[path.length - 1] : null,
-    next_hop: u ? (u.nextHop ?? u.mpReach?.nextHop[0] ?? null) : null, communities: u ? u.communities : [],
-    error_code: n ? n.code : null, error_subcode: n ? n.subcode : null,
-  }).slice(1, -1);
+  J.begin().raw('"ts":').str(nsText(m.sec, m.ns)).raw(',"type":').str(m.typeName).raw(',"messages":1')
+    .raw(',"asn":').num(o ? o.asn : null).raw(',"hold_time":').num(o ? o.holdTime : null).raw(',"router_id":').str(o ? o.bgpId : null)
+    .raw(',"as4":').raw(o ? String(o.as4 !== null) : 'null').raw(',"withdrawn":[');
+  let k = 0;
+  if (u) {
+    for (const w of u.withdrawn) J.raw(k++ === 0 ? '' : ',').str(w);
+    if (u.mpUnreach) for (const w of u.mpUnreach.withdrawn) J.raw(k++ === 0 ? '' : ',').str(w);
+  }
+  J.raw('],"nlri":[');
+  k = 0;
+  if (u) {
+    for (const x of u.nlri) J.raw(k++ === 0 ? '' : ',').str(x);
+    if (u.mpReach) for (const x of u.mpReach.nlri) J.raw(k++ === 0 ? '' : ',').str(x);
+  }
+  return J.raw('],"as_path":').nums(path).raw(',"as_path_text":').str(u ? u.asPathText : null)
+    .raw(',"origin_as":').num(path.length > 0 ? path[path.length - 1] : null)
+    .raw(',"next_hop":').str(u ? (u.nextHop ?? u.mpReach?.nextHop[0] ?? null) : null).raw(',"communities":').strs(u ? u.communities : [])
+    .raw(',"error_code":').num(n ? n.code : null).raw(',"error_subcode":').num(n ? n.subcode : null).end();
+}
+
+/** The summary row of a direction's KEEPALIVEs. */
+function keepaliveJson(sec: number, ns: number, count: number): string {
+  return J.begin().raw('"ts":').str(nsText(sec, ns)).raw(',"type":"KEEPALIVE","messages":').num(count)
+    .raw(',"withdrawn":[],"nlri":[],"as_path":[],"communities":[]').end();
 }
 
 export class BgpCaptureSession implements StreamConsumer {
@@ -65,10 +84,7 @@ export class BgpCaptureSession implements StreamConsumer {
     for (let d = 0; d < 2; d++) {
       if (this.keepalives[d] === 0) continue;
       const [sec, ns] = this.keepaliveLast[d];
-      this.rows.push({ tag: this.tag, fromOrig: d === 0, json: JSON.stringify({
-        ts: nsText(sec, ns), type: 'KEEPALIVE', messages: this.keepalives[d],
-        withdrawn: [], nlri: [], as_path: [], communities: [],
-      }).slice(1, -1) });
+      this.rows.push({ tag: this.tag, fromOrig: d === 0, json: keepaliveJson(sec, ns, this.keepalives[d]) });
     }
   }
 }
