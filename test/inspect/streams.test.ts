@@ -648,7 +648,7 @@ function fixedCutCapture(): Uint8Array {
   // Flow 40014: the ClientHello's packet cut to 64 bytes (10 of TLS: nothing of the hello), the
   // ServerHello's to 128 as the others: the ServerHello is still looked for and read.
   const tiny = records(flow(40014, helloRecord(1, 0x0301, 0, [...be16(2), 0x00, 0x2f, 1, 0]), helloRecord(2, 0x0301, 0, [0x00, 0x2f, 0])), 128)
-    .map((r, i) => ({ ...r, sec: r.sec + 1, data: i === 3 ? r.data.subarray(0, 64) : r.data }));
+    .map((r, i) => ({ ...r, sec: r.sec + 1, data: i === 3 ? Uint8Array.from(r.data).subarray(0, 64) : r.data }));
   return pcapFile({ linktype: 1, snaplen: 128 }, [...records([...modern, ...old, ...serverOnly, ...lateOrder], 128), ...tiny]);
 }
 
