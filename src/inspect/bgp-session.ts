@@ -7,13 +7,12 @@
 import { BgpSession, type BgpSessionMessage } from '../context/bgp-message.js';
 import type { InspectContext } from './context.js';
 import type { StreamConsumer } from './tcp-stream.js';
-import { nsText } from './row-json.js';
+import { nsText, type PackedRows } from './row-json.js';
 import { JsonText } from './json-text.js';
 
 /** Messages kept per flow part; past it they are counted (bgp_flow_message_limit). */
 export const MAX_BGP_MESSAGES_PER_FLOW = 200000;
 
-export interface BgpRow { tag: number; json: string; fromOrig: boolean }
 
 /** The writer of this module's row text (src/inspect/json-text.ts). */
 const J = new JsonText();
@@ -21,30 +20,28 @@ const J = new JsonText();
 export function bgpMessageJson(m: BgpSessionMessage): string {
   const o = m.open, u = m.update, n = m.notification;
   const path = u ? u.asPath : [];
-  J.begin().raw('"ts":').str(nsText(m.sec, m.ns)).raw(',"type":').str(m.typeName).raw(',"messages":1')
-    .raw(',"asn":').num(o ? o.asn : null).raw(',"hold_time":').num(o ? o.holdTime : null).raw(',"router_id":').str(o ? o.bgpId : null)
-    .raw(',"as4":').raw(o ? String(o.as4 !== null) : 'null').raw(',"withdrawn":[');
-  let k = 0;
+  J.begin().mStr(',"ts":', nsText(m.sec, m.ns)).mStr(',"type":', m.typeName).raw(',"messages":1');
+  if (o) J.mNum(',"asn":', o.asn).mNum(',"hold_time":', o.holdTime).mStr(',"router_id":', o.bgpId).mBool(',"as4":', o.as4 !== null);
   if (u) {
-    for (const w of u.withdrawn) J.raw(k++ === 0 ? '' : ',').str(w);
-    if (u.mpUnreach) for (const w of u.mpUnreach.withdrawn) J.raw(k++ === 0 ? '' : ',').str(w);
+    let k = 0;
+    for (const w of u.withdrawn) J.raw(k++ === 0 ? ',"withdrawn":[' : ',').str(w);
+    if (u.mpUnreach) for (const w of u.mpUnreach.withdrawn) J.raw(k++ === 0 ? ',"withdrawn":[' : ',').str(w);
+    if (k > 0) J.raw(']');
+    k = 0;
+    for (const x of u.nlri) J.raw(k++ === 0 ? ',"nlri":[' : ',').str(x);
+    if (u.mpReach) for (const x of u.mpReach.nlri) J.raw(k++ === 0 ? ',"nlri":[' : ',').str(x);
+    if (k > 0) J.raw(']');
+    J.mNums(',"as_path":', path).mStr(',"as_path_text":', u.asPathText)
+      .mNum(',"origin_as":', path.length > 0 ? path[path.length - 1] : null)
+      .mStr(',"next_hop":', u.nextHop ?? u.mpReach?.nextHop[0] ?? null).mStrs(',"communities":', u.communities);
   }
-  J.raw('],"nlri":[');
-  k = 0;
-  if (u) {
-    for (const x of u.nlri) J.raw(k++ === 0 ? '' : ',').str(x);
-    if (u.mpReach) for (const x of u.mpReach.nlri) J.raw(k++ === 0 ? '' : ',').str(x);
-  }
-  return J.raw('],"as_path":').nums(path).raw(',"as_path_text":').str(u ? u.asPathText : null)
-    .raw(',"origin_as":').num(path.length > 0 ? path[path.length - 1] : null)
-    .raw(',"next_hop":').str(u ? (u.nextHop ?? u.mpReach?.nextHop[0] ?? null) : null).raw(',"communities":').strs(u ? u.communities : [])
-    .raw(',"error_code":').num(n ? n.code : null).raw(',"error_subcode":').num(n ? n.subcode : null).end();
+  if (n) J.mNum(',"error_code":', n.code).mNum(',"error_subcode":', n.subcode);
+  return J.end();
 }
 
 /** The summary row of a direction's KEEPALIVEs. */
 function keepaliveJson(sec: number, ns: number, count: number): string {
-  return J.begin().raw('"ts":').str(nsText(sec, ns)).raw(',"type":"KEEPALIVE","messages":').num(count)
-    .raw(',"withdrawn":[],"nlri":[],"as_path":[],"communities":[]').end();
+  return J.begin().mStr(',"ts":', nsText(sec, ns)).raw(',"type":"KEEPALIVE"').mNum(',"messages":', count).end();
 }
 
 export class BgpCaptureSession implements StreamConsumer {
@@ -54,7 +51,7 @@ export class BgpCaptureSession implements StreamConsumer {
   private readonly keepalives = [0, 0];
   private readonly keepaliveLast: [number, number][] = [[0, 0], [0, 0]];
 
-  constructor(private readonly ctx: InspectContext, private readonly tag: number, private readonly rows: BgpRow[]) {
+  constructor(private readonly ctx: InspectContext, private readonly tag: number, private readonly rows: PackedRows) {
     this.session = new BgpSession({ clock: ctx, onMessage: (m) => this.message(m) });
   }
 
@@ -69,7 +66,7 @@ export class BgpCaptureSession implements StreamConsumer {
     if (this.count >= MAX_BGP_MESSAGES_PER_FLOW) { this.ctx.note('bgp_flow_message_limit'); return; }
     this.count++;
     this.ctx.noteAll(m.anomalies);
-    this.rows.push({ tag: this.tag, json: bgpMessageJson(m), fromOrig: m.dir === 0 });
+    this.rows.push(this.tag, bgpMessageJson(m), m.dir === 0);
   }
 
   data(dir: number, buf: Uint8Array, off: number, len: number): void { this.session.data(dir, buf, off, len); }
@@ -84,7 +81,7 @@ export class BgpCaptureSession implements StreamConsumer {
     for (let d = 0; d < 2; d++) {
       if (this.keepalives[d] === 0) continue;
       const [sec, ns] = this.keepaliveLast[d];
-      this.rows.push({ tag: this.tag, fromOrig: d === 0, json: keepaliveJson(sec, ns, this.keepalives[d]) });
+      this.rows.push(this.tag, keepaliveJson(sec, ns, this.keepalives[d]), d === 0);
     }
   }
 }

@@ -1,7 +1,7 @@
 /** What every inspection session of one range shares: the output, the anomaly counts and the packet being read. */
 import { describeCert } from './x509.js';
 import type { DnsMsgRec, HttpRec, QuicRec, TlsRec } from './records.js';
-import { dnsRow, emptyInspectRows, httpRow, quicRow, tlsRow, type InspectRows } from './row-json.js';
+import { emptyInspectRows, packDnsRow, packHttpRow, packQuicRow, packTlsRow, type InspectRows } from './row-json.js';
 import { createHash } from 'node:crypto';
 
 /** Anomaly kinds that only say the bytes ended early: expected when the capture cut them. */
@@ -26,10 +26,10 @@ export class InspectContext {
   recordOffset = 0;
 
   /** A complete record becomes its row text at once. */
-  tls(r: TlsRec): void { this.out.tls.push(tlsRow(r)); }
-  quic(r: QuicRec): void { this.out.quic.push(quicRow(r)); }
-  dns(r: DnsMsgRec): void { this.out.dns.push(dnsRow(r)); }
-  http(r: HttpRec): void { this.out.http.push(httpRow(r)); }
+  tls(r: TlsRec): void { packTlsRow(this.out.tls, r); }
+  quic(r: QuicRec): void { packQuicRow(this.out.quic, r); }
+  dns(r: DnsMsgRec): void { packDnsRow(this.out.dns, r); }
+  http(r: HttpRec): void { packHttpRow(this.out.http, r); }
 
   /** Counts an inspection anomaly (a malformed field), at the current packet. */
   note(kind: string, n = 1): void {

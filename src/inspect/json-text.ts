@@ -6,6 +6,12 @@
  *
  * ASCII is copied as it is. A string with anything JSON escapes, or anything past ASCII, is
  * written as JSON.stringify writes it, UTF-8 encoded, and the row is then read back as UTF-8.
+ *
+ * Row text is a run of members, each with its comma in front (`,"sni":"a.example","ech":true`), so
+ * that pieces made apart join by plain concatenation after the writer's `{"flow_id":..` and an
+ * empty piece is ''. The `m*` writers leave a member out when its value is null or an empty list:
+ * DuckDB's JSON reader reads a missing member as NULL, and the insert turns a NULL list back into
+ * [] (src/sink/json-insert.ts). A header-only capture's rows are mostly such members.
  */
 export class JsonText {
   private buf = Buffer.allocUnsafe(4096);
@@ -76,6 +82,35 @@ export class JsonText {
 
   bool(b: boolean): this {
     return this.raw(b ? 'true' : 'false');
+  }
+
+  /** Member `key` (written with its comma and colon: `,"sni":`) with a string value; left out when null. */
+  mStr(key: string, s: string | null): this {
+    return s === null ? this : this.raw(key).str(s);
+  }
+
+  /** Member with a number value; left out when null, NaN or infinite (JSON null). */
+  mNum(key: string, x: number | null): this {
+    return x === null || !Number.isFinite(x) ? this : this.raw(key).raw(String(x));
+  }
+
+  /** Member with a number that is unknown when negative (left out then). */
+  mNat(key: string, x: number): this {
+    return x < 0 ? this : this.raw(key).raw(String(x));
+  }
+
+  mBool(key: string, b: boolean): this {
+    return this.raw(key).raw(b ? 'true' : 'false');
+  }
+
+  /** Member with a list of numbers; left out when empty. */
+  mNums(key: string, a: readonly number[]): this {
+    return a.length === 0 ? this : this.raw(key).nums(a);
+  }
+
+  /** Member with a list of strings; left out when empty. */
+  mStrs(key: string, a: readonly string[]): this {
+    return a.length === 0 ? this : this.raw(key).strs(a);
   }
 
   nums(a: readonly number[]): this {

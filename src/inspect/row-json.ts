@@ -1,9 +1,10 @@
 /**
  * Inspection records as JSON text, made in the worker as soon as a record is complete (so the
  * record objects die young): the members of each table row except
- * flow_id and capture_id, which only the writer knows. The writer puts the two in front and hands
- * the lines to DuckDB's JSON reader (src/sink/json-insert.ts), so the main thread only joins
- * strings. A TLS or QUIC row is kept in parts (client hello, server hello) so that the parts of a
+ * flow_id and capture_id, which only the writer knows, each member with its comma in front and
+ * null or empty members left out (src/inspect/json-text.ts). The writer puts the two in front and
+ * hands the lines to DuckDB's JSON reader (src/sink/json-insert.ts), so the main thread only joins
+ * text. A TLS or QUIC row is kept in parts (client hello, server hello) so that the parts of a
  * flow read in different ranges can complete each other; a DNS message keeps what pairing needs.
  * Timestamps are decimal strings of epoch nanoseconds (a double cannot hold them exactly).
  */
@@ -12,7 +13,8 @@ import { tlsVersionName } from './tls.js';
 import { JsonText } from './json-text.js';
 import type { CertRec, DnsMsgRec, HttpRec, QuicRec, TlsHelloFields, TlsRec, TlsServerFields } from './records.js';
 
-export interface TlsRow { tag: number; head: string; clientIsOrig: boolean; client: string | null; server: string | null; certChain: string[]; alert: number }
+/** The rows the main thread's collector holds (src/pipeline/inspect-collector.ts), made from the packed form below. */
+export interface TlsRow { tag: number; head: string; clientIsOrig: boolean; client: string | null; server: string | null; certChain: string | null; alert: number }
 export interface QuicRow { tag: number; head: string; client: string | null; server: string | null; clientPackets: number; serverPackets: number; retry: boolean }
 export interface DnsRow {
   tag: number; sec: number; ns: number; response: boolean; id: number; qname: string | null; qtype: number;
@@ -27,13 +29,26 @@ export interface HttpRow { tag: number; json: string }
 /** A BGP message row: `from_orig` is kept apart, since joining range parts may turn it around. */
 export interface BgpRow { tag: number; json: string; fromOrig: boolean }
 
+/**
+ * A table's rows as they travel from a worker: the values of each row one after the other in one
+ * flat array, STRIDE values a row, in the field order of the row types above (certChain as JSON
+ * text, or null when empty). Cloning a flat array of strings and numbers between threads costs a
+ * fraction of cloning an object per row, and the worker makes no object per row.
+ */
+export type PackedRows = (string | number | boolean | null)[];
+export const TLS_STRIDE = 7;
+export const QUIC_STRIDE = 7;
+export const DNS_STRIDE = 11;
+export const HTTP_STRIDE = 2;
+export const BGP_STRIDE = 3;
+
 export interface InspectRows {
-  tls: TlsRow[];
-  quic: QuicRow[];
-  dns: DnsRow[];
-  http: HttpRow[];
+  tls: PackedRows;
+  quic: PackedRows;
+  dns: PackedRows;
+  http: PackedRows;
   certs: CertRec[];
-  bgp: BgpRow[];
+  bgp: PackedRows;
   anomalies: [string, number, number][];
 }
 
@@ -43,35 +58,32 @@ export function nsText(sec: number, ns: number): string | null {
   return sec === 0 ? String(ns) : `${sec}${String(ns).padStart(9, '0')}`;
 }
 
-/** The members of an object as JSON text, without the braces. */
-const members = (o: object): string => JSON.stringify(o).slice(1, -1);
-
-export const NO_CLIENT = members({
-  sni: null, alpn: [], client_version: null, supported_versions: [], cipher_suites: [], extensions: [], groups: [],
-  sig_algs: [], ech: false, session_id_len: null, ja3: null, ja3_full: null, ja4: null, ja4_r: null, hello_truncated: false,
-});
-export const NO_SERVER = members({ version: null, server_cipher: null, server_alpn: null, ja3s: null });
-export const NO_RESPONSE = members({ rcode: null, answers: [], answer_addrs: [], min_ttl: null, svcb_alpn: [], svcb_ech: false });
+/**
+ * What a row without that part says: the members of a part that are not null or [] (the others
+ * are left out; see JsonText).
+ */
+export const NO_CLIENT = ',"ech":false,"hello_truncated":false';
+export const NO_SERVER = '';
+export const NO_RESPONSE = ',"svcb_ech":false';
 
 /** The writer of every row text in this thread (rows are made one at a time). */
 const J = new JsonText();
 
 function clientJson(c: TlsHelloFields | null): string | null {
   if (c === null) return null;
-  return J.begin().raw('"sni":').str(c.sni).raw(',"alpn":').strs(c.alpn)
-    .raw(',"client_version":').str(c.maxVersion >= 0 ? tlsVersionName(c.maxVersion) : null)
-    .raw(',"supported_versions":').nums(c.supportedVersions).raw(',"cipher_suites":').nums(c.cipherSuites)
-    .raw(',"extensions":').nums(c.extensions).raw(',"groups":').nums(c.groups).raw(',"sig_algs":').nums(c.sigAlgs)
-    .raw(',"ech":').bool(c.ech).raw(',"session_id_len":').num(c.sessionIdLength >= 0 ? c.sessionIdLength : null)
-    .raw(',"ja3":').str(c.ja3Hash).raw(',"ja3_full":').str(c.ja3).raw(',"ja4":').str(c.ja4).raw(',"ja4_r":').str(c.ja4r)
-    .raw(',"hello_truncated":').bool(c.truncated).end();
+  return J.begin().mStr(',"sni":', c.sni).mStrs(',"alpn":', c.alpn)
+    .mStr(',"client_version":', c.maxVersion >= 0 ? tlsVersionName(c.maxVersion) : null)
+    .mNums(',"supported_versions":', c.supportedVersions).mNums(',"cipher_suites":', c.cipherSuites)
+    .mNums(',"extensions":', c.extensions).mNums(',"groups":', c.groups).mNums(',"sig_algs":', c.sigAlgs)
+    .mBool(',"ech":', c.ech).mNat(',"session_id_len":', c.sessionIdLength)
+    .mStr(',"ja3":', c.ja3Hash).mStr(',"ja3_full":', c.ja3).mStr(',"ja4":', c.ja4).mStr(',"ja4_r":', c.ja4r)
+    .mBool(',"hello_truncated":', c.truncated).end();
 }
 
 function serverJson(s: TlsServerFields | null): string | null {
   if (s === null) return null;
-  return J.begin().raw('"version":').str(s.version >= 0 ? tlsVersionName(s.version) : null)
-    .raw(',"server_cipher":').num(s.cipher >= 0 ? s.cipher : null).raw(',"server_alpn":').str(s.alpn)
-    .raw(',"ja3s":').str(s.ja3s).end();
+  return J.begin().mStr(',"version":', s.version >= 0 ? tlsVersionName(s.version) : null)
+    .mNat(',"server_cipher":', s.cipher).mStr(',"server_alpn":', s.alpn).mStr(',"ja3s":', s.ja3s).end();
 }
 
 function quicVersionName(v: number): string {
@@ -80,54 +92,47 @@ function quicVersionName(v: number): string {
   return `0x${v.toString(16).padStart(8, '0')}`;
 }
 
-export function tlsRow(t: TlsRec): TlsRow {
-  return {
-    tag: t.tag, head: J.begin().raw('"ts":').str(nsText(t.sec, t.ns)).end(), clientIsOrig: t.clientIsOrig,
-    client: clientJson(t.client), server: serverJson(t.server), certChain: t.certChain, alert: t.alert,
-  };
+/** Packs a TLS record's row into `out` (TLS_STRIDE values). */
+export function packTlsRow(out: PackedRows, t: TlsRec): void {
+  out.push(t.tag, J.begin().mStr(',"ts":', nsText(t.sec, t.ns)).end(), t.clientIsOrig, clientJson(t.client), serverJson(t.server),
+    t.certChain.length > 0 ? JSON.stringify(t.certChain) : null, t.alert);
 }
 
-export function quicRow(q: QuicRec): QuicRow {
-  return {
-    tag: q.tag,
-    head: J.begin().raw('"ts":').str(nsText(q.sec, q.ns)).raw(',"quic_version":').str(quicVersionName(q.version))
-      .raw(',"dcid":').str(q.dcid).raw(',"scid":').str(q.scid).raw(',"server_scid":').str(q.serverScid).end(),
-    client: clientJson(q.client), server: serverJson(q.server), clientPackets: q.clientPackets, serverPackets: q.serverPackets, retry: q.retry,
-  };
+export function packQuicRow(out: PackedRows, q: QuicRec): void {
+  out.push(q.tag,
+    J.begin().mStr(',"ts":', nsText(q.sec, q.ns)).mStr(',"quic_version":', quicVersionName(q.version))
+      .mStr(',"dcid":', q.dcid).mStr(',"scid":', q.scid).mStr(',"server_scid":', q.serverScid).end(),
+    clientJson(q.client), serverJson(q.server), q.clientPackets, q.serverPackets, q.retry);
 }
 
-export function dnsRow(m: DnsMsgRec): DnsRow {
+export function packDnsRow(out: PackedRows, m: DnsMsgRec): void {
   let resp: string | null = null;
   if (m.response) {
     let minTtl: number | null = null;
     for (const a of m.answers) if (minTtl === null || a.ttl < minTtl) minTtl = a.ttl;
-    J.begin().raw('"rcode":').str(dnsRcodeName(m.rcode)).raw(',"answers":[');
+    J.begin().mStr(',"rcode":', dnsRcodeName(m.rcode));
     for (let i = 0; i < m.answers.length; i++) {
       const a = m.answers[i];
-      J.raw(i === 0 ? '{"name":' : ',{"name":').str(a.name).raw(',"type":').str(dnsTypeName(a.type)).raw(',"ttl":').num(a.ttl >>> 0)
+      J.raw(i === 0 ? ',"answers":[{"name":' : ',{"name":').str(a.name).raw(',"type":').str(dnsTypeName(a.type)).raw(',"ttl":').num(a.ttl >>> 0)
         .raw(',"data":').str(a.data).raw('}');
     }
-    resp = J.raw('],"answer_addrs":').strs(m.addrs).raw(',"min_ttl":').num(minTtl).raw(',"svcb_alpn":').strs(m.svcbAlpn)
-      .raw(',"svcb_ech":').bool(m.svcbEch).end();
+    if (m.answers.length > 0) J.raw(']');
+    resp = J.mStrs(',"answer_addrs":', m.addrs).mNum(',"min_ttl":', minTtl).mStrs(',"svcb_alpn":', m.svcbAlpn)
+      .mBool(',"svcb_ech":', m.svcbEch).end();
   }
-  return {
-    tag: m.tag, sec: m.sec, ns: m.ns, response: m.response, id: m.id, qname: m.qname, qtype: m.qtype,
-    common: J.begin().raw('"transport":').str(m.transport).raw(',"flavor":').str(m.flavor).raw(',"id":').num(m.id)
-      .raw(',"query_name":').str(m.qname).raw(',"query_type":').str(m.qtype >= 0 ? dnsTypeName(m.qtype) : null)
-      .raw(',"opcode":').num(m.opcode).end(),
-    flags: m.flags, truncated: m.truncated, resp,
-  };
+  const common = J.begin().mStr(',"transport":', m.transport).mStr(',"flavor":', m.flavor).mNum(',"id":', m.id)
+    .mStr(',"query_name":', m.qname).mStr(',"query_type":', m.qtype >= 0 ? dnsTypeName(m.qtype) : null)
+    .mNum(',"opcode":', m.opcode).end();
+  out.push(m.tag, m.sec, m.ns, m.response, m.id, m.qname, m.qtype, common, m.flags, m.truncated, resp);
 }
 
-export function httpRow(h: HttpRec): HttpRow {
-  return {
-    tag: h.tag,
-    json: J.begin().raw('"ts":').str(nsText(h.sec, h.ns)).raw(',"method":').str(h.method).raw(',"host":').str(h.host)
-      .raw(',"port":').num(h.port >= 0 ? h.port : null).raw(',"path":').str(h.path).raw(',"user_agent":').str(h.userAgent)
-      .raw(',"version":').str(h.version).raw(',"status":').num(h.status >= 0 ? h.status : null)
-      .raw(',"content_type":').str(h.contentType).raw(',"server":').str(h.server)
-      .raw(',"response_ts":').str(nsText(h.respSec, h.respNs)).end(),
-  };
+export function packHttpRow(out: PackedRows, h: HttpRec): void {
+  out.push(h.tag,
+    J.begin().mStr(',"ts":', nsText(h.sec, h.ns)).mStr(',"method":', h.method).mStr(',"host":', h.host)
+      .mNat(',"port":', h.port).mStr(',"path":', h.path).mStr(',"user_agent":', h.userAgent)
+      .mStr(',"version":', h.version).mNat(',"status":', h.status)
+      .mStr(',"content_type":', h.contentType).mStr(',"server":', h.server)
+      .mStr(',"response_ts":', nsText(h.respSec, h.respNs)).end());
 }
 
 export function emptyInspectRows(): InspectRows {

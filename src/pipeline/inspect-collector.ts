@@ -1,14 +1,19 @@
 /**
  * The main thread's half of inspection. Row text comes in with its range, keyed by the tag of
  * the flow part it was read in; parts the merge joins bring their rows together; when a flow's
- * row is written, its rows get its flow_id and become JSON lines for the sink. DNS messages are
- * paired into transactions at that point, over every part of the flow. Nothing here builds an
- * object per value: the worker made the text (src/inspect/row-json.ts).
+ * row is written, its rows get its flow_id and become JSON lines for the sink, written as bytes
+ * (src/sink/ndjson-buffer.ts). DNS messages are paired into transactions at that point, over every
+ * part of the flow. Nothing here builds an object per value: the worker made the text
+ * (src/inspect/row-json.ts), as members that each start with their comma.
  */
 import type { FlowBatch } from '../flow/batch.js';
 import type { CertRec } from '../inspect/records.js';
-import { NO_CLIENT, NO_RESPONSE, NO_SERVER, nsText, type BgpRow, type DnsRow, type HttpRow, type InspectRows, type QuicRow, type TlsRow } from '../inspect/row-json.js';
+import {
+  BGP_STRIDE, DNS_STRIDE, HTTP_STRIDE, NO_CLIENT, NO_RESPONSE, NO_SERVER, nsText, QUIC_STRIDE, TLS_STRIDE,
+  type BgpRow, type DnsRow, type HttpRow, type InspectRows, type QuicRow, type TlsRow,
+} from '../inspect/row-json.js';
 import { pairDns } from './dns-pairing.js';
+import { NdjsonBuffer } from '../sink/ndjson-buffer.js';
 
 /** The rows of one flow part, by table (null: none), each list in arrival order. */
 interface Entry {
@@ -20,7 +25,11 @@ interface Entry {
 }
 
 /** JSON lines per table, ready for the sink. */
-export interface InspectLines { dns: string[]; tls: string[]; quic: string[]; http: string[]; bgp: string[] }
+export interface InspectLines { dns: NdjsonBuffer; tls: NdjsonBuffer; quic: NdjsonBuffer; http: NdjsonBuffer; bgp: NdjsonBuffer }
+
+function noLines(): InspectLines {
+  return { dns: new NdjsonBuffer(), tls: new NdjsonBuffer(), quic: new NdjsonBuffer(), http: new NdjsonBuffer(), bgp: new NdjsonBuffer() };
+}
 
 const TWO32 = 4294967296;
 
@@ -38,21 +47,51 @@ export class InspectCollector {
   readonly certs = new Map<string, CertRec>();
   /** [count, firstOffset] by anomaly kind. */
   readonly anomalies = new Map<string, [number, number]>();
-  lines: InspectLines = { dns: [], tls: [], quic: [], http: [], bgp: [] };
+  lines: InspectLines = noLines();
   /** Rows written, by table. */
   readonly written = { dns: 0, tls: 0, quic: 0, http: 0, bgp: 0 };
 
   get rowCount(): number {
-    return this.lines.dns.length + this.lines.tls.length + this.lines.quic.length + this.lines.http.length + this.lines.bgp.length;
+    return this.lines.dns.rows + this.lines.tls.rows + this.lines.quic.rows + this.lines.http.rows + this.lines.bgp.rows;
   }
 
   add(out: InspectRows): void {
-    // One loop per table: each call site sees one row shape.
-    for (const r of out.tls) (this.entry(r.tag).tls ??= []).push(r);
-    for (const r of out.quic) (this.entry(r.tag).quic ??= []).push(r);
-    for (const r of out.dns) (this.entry(r.tag).dns ??= []).push(r);
-    for (const r of out.http) (this.entry(r.tag).http ??= []).push(r);
-    for (const r of out.bgp) (this.entry(r.tag).bgp ??= []).push(r);
+    // The packed rows (src/inspect/row-json.ts) become row objects here, one loop per table.
+    const t = out.tls;
+    for (let k = 0; k < t.length; k += TLS_STRIDE) {
+      const r: TlsRow = {
+        tag: t[k] as number, head: t[k + 1] as string, clientIsOrig: t[k + 2] as boolean, client: t[k + 3] as string | null,
+        server: t[k + 4] as string | null, certChain: t[k + 5] as string | null, alert: t[k + 6] as number,
+      };
+      (this.entry(r.tag).tls ??= []).push(r);
+    }
+    const q = out.quic;
+    for (let k = 0; k < q.length; k += QUIC_STRIDE) {
+      const r: QuicRow = {
+        tag: q[k] as number, head: q[k + 1] as string, client: q[k + 2] as string | null, server: q[k + 3] as string | null,
+        clientPackets: q[k + 4] as number, serverPackets: q[k + 5] as number, retry: q[k + 6] as boolean,
+      };
+      (this.entry(r.tag).quic ??= []).push(r);
+    }
+    const d = out.dns;
+    for (let k = 0; k < d.length; k += DNS_STRIDE) {
+      const r: DnsRow = {
+        tag: d[k] as number, sec: d[k + 1] as number, ns: d[k + 2] as number, response: d[k + 3] as boolean, id: d[k + 4] as number,
+        qname: d[k + 5] as string | null, qtype: d[k + 6] as number, common: d[k + 7] as string, flags: d[k + 8] as number,
+        truncated: d[k + 9] as boolean, resp: d[k + 10] as string | null,
+      };
+      (this.entry(r.tag).dns ??= []).push(r);
+    }
+    const h = out.http;
+    for (let k = 0; k < h.length; k += HTTP_STRIDE) {
+      const r: HttpRow = { tag: h[k] as number, json: h[k + 1] as string };
+      (this.entry(r.tag).http ??= []).push(r);
+    }
+    const g = out.bgp;
+    for (let k = 0; k < g.length; k += BGP_STRIDE) {
+      const r: BgpRow = { tag: g[k] as number, json: g[k + 1] as string, fromOrig: g[k + 2] as boolean };
+      (this.entry(r.tag).bgp ??= []).push(r);
+    }
     for (const c of out.certs) if (!this.certs.has(c.sha256)) this.certs.set(c.sha256, c);
     for (const [kind, count, first] of out.anomalies) {
       const e = this.anomalies.get(kind);
@@ -96,39 +135,42 @@ export class InspectCollector {
       const e = this.pending.get(tags[r]);
       if (e === undefined) continue;
       this.pending.delete(tags[r]);
-      const prefix = `{"flow_id":${captureId * TWO32 + firstIndex + r - from},"capture_id":${captureId},`;
-      this.entryLines(prefix, e);
+      this.entryLines(captureId * TWO32 + firstIndex + r - from, captureId, e);
     }
   }
 
-  private entryLines(prefix: string, e: Entry): void {
-    if (e.http !== null) this.httpLines(prefix, e.http);
-    if (e.bgp !== null) this.bgpLines(prefix, e.bgp);
+  private entryLines(flowId: number, captureId: number, e: Entry): void {
+    const L = this.lines;
+    if (e.http !== null) {
+      for (const row of e.http) start(L.http, flowId, captureId).text(row.json).text('}').endRow();
+      this.written.http += e.http.length;
+    }
+    if (e.bgp !== null) {
+      for (const row of e.bgp) start(L.bgp, flowId, captureId).text(row.fromOrig ? ',"from_orig":true' : ',"from_orig":false').text(row.json).text('}').endRow();
+      this.written.bgp += e.bgp.length;
+    }
     // TLS and QUIC: one row per flow; parts of a flow cut by range boundaries complete each other.
-    if (e.tls !== null) { this.lines.tls.push(prefix + tlsLine(e.tls) + '}'); this.written.tls++; }
-    if (e.quic !== null) { this.lines.quic.push(prefix + quicLine(e.quic) + '}'); this.written.quic++; }
-    if (e.dns !== null) this.dnsLines(prefix, e.dns);
+    if (e.tls !== null) { tlsLine(start(L.tls, flowId, captureId), e.tls); this.written.tls++; }
+    if (e.quic !== null) { quicLine(start(L.quic, flowId, captureId), e.quic); this.written.quic++; }
+    if (e.dns !== null) this.dnsLines(flowId, captureId, e.dns);
   }
 
-  private httpLines(prefix: string, rows: HttpRow[]): void {
-    for (let i = 0; i < rows.length; i++) this.lines.http.push(prefix + rows[i].json + '}');
-    this.written.http += rows.length;
-  }
-
-  private bgpLines(prefix: string, rows: BgpRow[]): void {
-    for (let i = 0; i < rows.length; i++) this.lines.bgp.push(`${prefix}"from_orig":${rows[i].fromOrig},${rows[i].json}}`);
-    this.written.bgp += rows.length;
-  }
-
-  private dnsLines(prefix: string, rows: DnsRow[]): void {
+  private dnsLines(flowId: number, captureId: number, rows: DnsRow[]): void {
     for (const t of pairDns(rows)) {
       const q = t.query, s = t.response;
       const m = (q ?? s)!;
-      const rtt = q !== null && s !== null ? ((s.sec - t.lastQuerySec) * 1e9 + (s.ns - t.lastQueryNs)) / 1000 : null;
-      const rts = s !== null ? nsText(s.sec, s.ns) : null;
-      this.lines.dns.push(`${prefix}"ts":"${nsText(m.sec, m.ns)}",${m.common},"flags":${s !== null ? s.flags : m.flags},` +
-        `"answered":${s !== null},"response_ts":${rts === null ? 'null' : `"${rts}"`},"rtt_us":${rtt},"queries":${t.queries},` +
-        `"truncated":${(q?.truncated ?? false) || (s?.truncated ?? false)},${s?.resp ?? NO_RESPONSE}}`);
+      const b = start(this.lines.dns, flowId, captureId);
+      const ts = nsText(m.sec, m.ns);
+      if (ts !== null) b.text(',"ts":"').text(ts).text('"');
+      b.text(m.common).text(',"flags":').int(s !== null ? s.flags : m.flags).text(s !== null ? ',"answered":true' : ',"answered":false');
+      if (s !== null) {
+        const rts = nsText(s.sec, s.ns);
+        if (rts !== null) b.text(',"response_ts":"').text(rts).text('"');
+        if (q !== null) b.text(',"rtt_us":').text(String(((s.sec - t.lastQuerySec) * 1e9 + (s.ns - t.lastQueryNs)) / 1000));
+      }
+      b.text(',"queries":').int(t.queries)
+        .text((q?.truncated ?? false) || (s?.truncated ?? false) ? ',"truncated":true' : ',"truncated":false')
+        .text(s?.resp ?? NO_RESPONSE).text('}').endRow();
       this.written.dns++;
     }
   }
@@ -136,7 +178,7 @@ export class InspectCollector {
   /** Takes the lines made so far (for the sink to insert). */
   takeLines(): InspectLines {
     const r = this.lines;
-    this.lines = { dns: [], tls: [], quic: [], http: [], bgp: [] };
+    this.lines = noLines();
     return r;
   }
 
@@ -148,20 +190,30 @@ export class InspectCollector {
   }
 }
 
-function tlsLine(list: TlsRow[]): string {
-  const base = list.find((t) => t.client !== null) ?? list[0];
-  const server = base.server ?? list.find((t) => t.server !== null)?.server ?? null;
-  const chain = base.certChain.length > 0 ? base.certChain : list.find((t) => t.certChain.length > 0)?.certChain ?? [];
-  const alert = base.alert >= 0 ? base.alert : list.find((t) => t.alert >= 0)?.alert ?? -1;
-  return `${base.head},"client_is_orig":${base.clientIsOrig},${base.client ?? NO_CLIENT},${server ?? NO_SERVER},"cert_chain":${JSON.stringify(chain)},"alert":${alert >= 0 ? alert : null}`;
+/** Starts a row: `{"flow_id":..,"capture_id":..`; the members that follow bring their commas. */
+function start(b: NdjsonBuffer, flowId: number, captureId: number): NdjsonBuffer {
+  return b.text('{"flow_id":').int(flowId).text(',"capture_id":').int(captureId);
 }
 
-function quicLine(list: QuicRow[]): string {
+function tlsLine(b: NdjsonBuffer, list: TlsRow[]): void {
+  const base = list.find((t) => t.client !== null) ?? list[0];
+  const server = base.server ?? list.find((t) => t.server !== null)?.server ?? null;
+  const chain = base.certChain ?? list.find((t) => t.certChain !== null)?.certChain ?? null;
+  const alert = base.alert >= 0 ? base.alert : list.find((t) => t.alert >= 0)?.alert ?? -1;
+  b.text(base.head).text(base.clientIsOrig ? ',"client_is_orig":true' : ',"client_is_orig":false')
+    .text(base.client ?? NO_CLIENT).text(server ?? NO_SERVER);
+  if (chain !== null) b.text(',"cert_chain":').text(chain);
+  if (alert >= 0) b.text(',"alert":').int(alert);
+  b.text('}').endRow();
+}
+
+function quicLine(b: NdjsonBuffer, list: QuicRow[]): void {
   const base = list.find((q) => q.client !== null) ?? list[0];
   const server = base.server ?? list.find((q) => q.server !== null)?.server ?? null;
   let cp = 0, sp = 0, retry = false;
   for (const q of list) { cp += q.clientPackets; sp += q.serverPackets; retry ||= q.retry; }
-  return `${base.head},${base.client ?? NO_CLIENT},${server ?? NO_SERVER},"client_initials":${cp},"server_initials":${sp},"retry":${retry}`;
+  b.text(base.head).text(base.client ?? NO_CLIENT).text(server ?? NO_SERVER)
+    .text(',"client_initials":').int(cp).text(',"server_initials":').int(sp).text(retry ? ',"retry":true}' : ',"retry":false}').endRow();
 }
 
 /** Turns the directions of an entry's rows around (the flow's originator is the other side). */

@@ -29,6 +29,9 @@ import { CAPTURE_CHILD_TABLES, CAPTURE_TABLES, DNS_COLUMNS, L2_BINDING_COLUMNS, 
 import { insertJsonLines } from './json-insert.js';
 import { BGP_MESSAGE_COLUMNS } from '../context/schema.js';
 
+/** Inspection rows leave out empty lists (src/inspect/json-text.ts). */
+const EMPTY_LISTS = { missingListIsEmpty: true };
+
 export interface QueryResult { columns: string[]; rows: unknown[][] }
 
 interface ActiveCapture {
@@ -163,11 +166,11 @@ export class DuckSink {
   /** Appends inspection rows (dns, tls, quic, http) inside the open capture's transaction. */
   async appendInspect(captureId: number, rows: InspectLines): Promise<void> {
     this.expect(captureId);
-    await insertJsonLines(this.conn, 'dns', DNS_COLUMNS, rows.dns);
-    await insertJsonLines(this.conn, 'tls', TLS_COLUMNS, rows.tls);
-    await insertJsonLines(this.conn, 'quic', QUIC_COLUMNS, rows.quic);
-    await insertJsonLines(this.conn, 'http', HTTP_COLUMNS, rows.http);
-    await insertJsonLines(this.conn, 'bgp_messages', BGP_MESSAGE_COLUMNS, rows.bgp);
+    await insertJsonLines(this.conn, 'dns', DNS_COLUMNS, rows.dns, EMPTY_LISTS);
+    await insertJsonLines(this.conn, 'tls', TLS_COLUMNS, rows.tls, EMPTY_LISTS);
+    await insertJsonLines(this.conn, 'quic', QUIC_COLUMNS, rows.quic, EMPTY_LISTS);
+    await insertJsonLines(this.conn, 'http', HTTP_COLUMNS, rows.http, EMPTY_LISTS);
+    await insertJsonLines(this.conn, 'bgp_messages', BGP_MESSAGE_COLUMNS, rows.bgp, EMPTY_LISTS);
   }
 
   /** Adds the certificates not yet in `certs` (deduplicated by SHA-256 across captures). */

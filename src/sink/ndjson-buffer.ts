@@ -1,0 +1,59 @@
+/**
+ * Newline-delimited JSON rows built as UTF-8 bytes in one growing buffer, for DuckDB's JSON reader
+ * (src/sink/json-insert.ts). The pieces of a row are copied in as they come, so a row is never a
+ * string of its own and the rows are never joined: the bytes go to the reader's file as they are.
+ */
+export class NdjsonBuffer {
+  private buf: Buffer;
+  private n = 0;
+  /** Rows ended so far. */
+  rows = 0;
+
+  constructor(size = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Bytes written so far. */
+  get length(): number { return this.n; }
+
+  private room(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.n + k) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.buf.copy(grown, 0, 0, this.n);
+    this.buf = grown;
+  }
+
+  /** JSON text (any string; written as UTF-8). */
+  text(s: string): this {
+    if (s.length === 0) return this;
+    this.room(s.length * 3);
+    this.n += this.buf.write(s, this.n, 'utf8');
+    return this;
+  }
+
+  /** A non-negative integer below 2^53, in decimal. */
+  int(x: number): this {
+    this.room(16);
+    const b = this.buf;
+    let digits = 1;
+    for (let y = x; y >= 10; y = Math.floor(y / 10)) digits++;
+    let p = this.n + digits;
+    this.n = p;
+    do { b[--p] = 0x30 + (x % 10); x = Math.floor(x / 10); } while (x > 0);
+    return this;
+  }
+
+  /** Ends the current row. */
+  endRow(): void {
+    this.room(1);
+    this.buf[this.n++] = 0x0a;
+    this.rows++;
+  }
+
+  /** The rows written, as one view (valid until the next write). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.n);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Inspection rows on their way to DuckDB: members left out when null or empty (JsonText's m*
+ * writers), lines assembled as bytes (NdjsonBuffer), and the JSON insert that reads a missing
+ * list member back as [] and a missing scalar as NULL. Real DuckDB, real table definitions.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { JsonText } from '../../src/inspect/json-text.js';
+import { NdjsonBuffer } from '../../src/sink/ndjson-buffer.js';
+import { insertJsonLines } from '../../src/sink/json-insert.js';
+import { DNS_COLUMNS, TLS_COLUMNS } from '../../src/sink/schema.js';
+
+let dir: string;
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'onpath-ndjson-')); });
+afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+
+describe('JsonText members', () => {
+  it('leave out null, non-finite, negative-as-unknown and empty-list members, each written member with its comma', () => {
+    const j = new JsonText();
+    expect(j.begin().mStr(',"a":', null).mNum(',"b":', null).mNum(',"c":', NaN).mNat(',"d":', -1).mNums(',"e":', []).mStrs(',"f":', []).end()).toBe('');
+    expect(j.begin().mStr(',"a":', 'x"y').mNum(',"b":', 1.5).mNat(',"d":', 0).mNums(',"e":', [1, 2]).mStrs(',"f":', ['é']).mBool(',"g":', false).end())
+      .toBe(',"a":"x\\"y","b":1.5,"d":0,"e":[1,2],"f":["é"],"g":false');
+    // A piece is members only: braces around it make the object JSON.stringify would give.
+    expect(JSON.parse(`{"k":1${j.begin().mStr(',"s":', 'v').mNums(',"n":', [3]).end()}}`)).toEqual({ k: 1, s: 'v', n: [3] });
+  });
+});
+
+describe('NdjsonBuffer', () => {
+  it('writes integers, UTF-8 text and rows, growing past its first buffer', () => {
+    const b = new NdjsonBuffer(8);
+    const ints = [0, 7, 10, 99, 100, 4294967295, 4294967296 + 12345, 2 ** 53 - 1];
+    for (const x of ints) b.text('{"x":').int(x).text(',"s":"名前 ü"}').endRow();
+    expect(b.rows).toBe(ints.length);
+    const lines = b.bytes().toString('utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((l) => JSON.parse(l))).toEqual(ints.map((x) => ({ x, s: '名前 ü' })));
+    expect(b.length).toBe(b.bytes().length);
+  });
+});
+
+async function withDb<T>(f: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  const db = await DuckDBInstance.create(join(dir, `t${Math.random().toString(36).slice(2)}.duckdb`));
+  const c = await db.connect();
+  try { return await f(c); } finally { c.closeSync(); db.closeSync(); }
+}
+
+const table = (name: string, cols: readonly (readonly [string, string])[]): string =>
+  `CREATE TABLE ${name} (${cols.map(([c, t]) => `${c} ${t}`).join(', ')})`;
+
+describe('JSON insert of rows with members left out', () => {
+  it('reads a missing list as [] and a missing scalar as NULL when asked; lists stay NULL otherwise', async () => {
+    await withDb(async (c) => {
+      await c.run(table('tls', TLS_COLUMNS));
+      const b = new NdjsonBuffer();
+      b.text('{"flow_id":').int(4294967297).text(',"capture_id":1,"ts":"1717243200000000001","client_is_orig":true,"ech":false,"hello_truncated":true,"session_id_len":32}').endRow();
+      b.text('{"flow_id":5,"capture_id":1,"client_is_orig":false,"cipher_suites":[4865,4866],"alpn":["h2"],"ech":true,"hello_truncated":false,"cert_chain":["ab"]}').endRow();
+      await insertJsonLines(c, 'tls', TLS_COLUMNS, b, { missingListIsEmpty: true });
+      const r = (await c.runAndReadAll(`SELECT flow_id::VARCHAR, ts::VARCHAR, sni, alpn::VARCHAR, cipher_suites::VARCHAR, cert_chain::VARCHAR,
+        session_id_len, server_cipher, hello_truncated FROM tls ORDER BY flow_id`)).getRows();
+      expect(r).toEqual([
+        ['5', null, null, '[h2]', '[4865, 4866]', '[ab]', null, null, false],
+        ['4294967297', '2024-06-01 12:00:00.000000001', null, '[]', '[]', '[]', 32, null, true],
+      ]);
+      // Without the option (sFlow and the other JSON tables) a missing list is NULL, as before.
+      await c.run('DELETE FROM tls');
+      await insertJsonLines(c, 'tls', TLS_COLUMNS, ['{"flow_id":1,"capture_id":1}']);
+      expect((await c.runAndReadAll('SELECT alpn IS NULL, cert_chain IS NULL FROM tls')).getRows()).toEqual([[true, true]]);
+    });
+  });
+
+  it('reads DNS answers (a list of structs) left out as []', async () => {
+    await withDb(async (c) => {
+      await c.run(table('dns', DNS_COLUMNS));
+      const b = new NdjsonBuffer();
+      b.text('{"flow_id":1,"capture_id":1,"query_name":"a.example","flags":256,"answered":false,"queries":1,"truncated":false,"svcb_ech":false}').endRow();
+      await insertJsonLines(c, 'dns', DNS_COLUMNS, b, { missingListIsEmpty: true });
+      const r = (await c.runAndReadAll('SELECT query_name, len(answers), len(answer_addrs), len(svcb_alpn), rcode, min_ttl FROM dns')).getRows();
+      expect(r).toEqual([['a.example', 0n, 0n, 0n, null, null]]);
+    });
+  });
+});
