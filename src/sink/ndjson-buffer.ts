@@ -3,6 +3,9 @@
  * (src/sink/json-insert.ts). The pieces of a row are copied in as they come, so a row is never a
  * string of its own and the rows are never joined: the bytes go to the reader's file as they are.
  */
+/** Strings up to this long are copied in JavaScript (all ASCII), longer ones through Buffer.write. */
+const SHORT = 32;
+
 export class NdjsonBuffer {
   private buf: Buffer;
   private n = 0;
@@ -27,9 +30,22 @@ export class NdjsonBuffer {
 
   /** JSON text (any string; written as UTF-8). */
   text(s: string): this {
-    if (s.length === 0) return this;
-    this.room(s.length * 3);
-    this.n += this.buf.write(s, this.n, 'utf8');
+    const len = s.length;
+    if (len === 0) return this;
+    this.room(len * 3);
+    const b = this.buf;
+    let n = this.n;
+    if (len <= SHORT) {
+      // Keys and punctuation: copied here, cheaper than a call into Buffer.write for a few bytes.
+      for (let i = 0; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) { this.n += b.write(s, this.n, 'utf8'); return this; }
+        b[n++] = c;
+      }
+      this.n = n;
+      return this;
+    }
+    this.n += b.write(s, n, 'utf8');
     return this;
   }
 
