@@ -31,6 +31,14 @@ function before(aSec: number, aNs: number, bSec: number, bNs: number): boolean {
 }
 
 export function pairDns<M extends DnsMsgKey>(msgs: M[]): DnsTransaction<M>[] {
+  if (msgs.length === 2) {
+    // The common flow: a query and its response. Same result as the general path below, without its sort, map and key text.
+    let a = msgs[0], b = msgs[1];
+    if (b.sec < a.sec || (b.sec === a.sec && b.ns < a.ns)) { a = msgs[1]; b = msgs[0]; }
+    if (!a.response && b.response && a.id === b.id && a.qname === b.qname && a.qtype === b.qtype) {
+      return [{ query: a, response: b, queries: 1, lastQuerySec: a.sec, lastQueryNs: a.ns }];
+    }
+  }
   const sorted = msgs.length > 1 ? [...msgs].sort((a, b) => a.sec - b.sec || a.ns - b.ns) : msgs;
   if (sorted.length === 1) {
     const m = sorted[0];

@@ -160,12 +160,10 @@ export class InspectCollector {
       const q = t.query, s = t.response;
       const m = (q ?? s)!;
       const b = start(this.lines.dns, flowId, captureId);
-      const ts = nsText(m.sec, m.ns);
-      if (ts !== null) b.text(',"ts":"').text(ts).text('"');
+      time(b, ',"ts":', m.sec, m.ns);
       b.text(m.common).text(',"flags":').int(s !== null ? s.flags : m.flags).text(s !== null ? ',"answered":true' : ',"answered":false');
       if (s !== null) {
-        const rts = nsText(s.sec, s.ns);
-        if (rts !== null) b.text(',"response_ts":"').text(rts).text('"');
+        time(b, ',"response_ts":', s.sec, s.ns);
         if (q !== null) b.text(',"rtt_us":').text(String(((s.sec - t.lastQuerySec) * 1e9 + (s.ns - t.lastQueryNs)) / 1000));
       }
       b.text(',"queries":').int(t.queries)
@@ -188,6 +186,13 @@ export class InspectCollector {
     this.pending.clear();
     return n;
   }
+}
+
+/** Member `key` with the timestamp's nsText() (src/inspect/row-json.ts), left out when that is null; digits written in place when they can be. */
+function time(b: NdjsonBuffer, key: string, sec: number, ns: number): void {
+  if (Number.isInteger(sec) && sec >= 0 && Number.isInteger(ns) && ns >= 0 && ns < 1e9) { b.text(key).nsString(sec, ns); return; }
+  const t = nsText(sec, ns);
+  if (t !== null) b.text(key).text(JSON.stringify(t));
 }
 
 /** Starts a row: `{"flow_id":..,"capture_id":..`; the members that follow bring their commas. */

@@ -418,6 +418,32 @@ describe('pairDns', () => {
     expect(t.map((x) => [x.query, x.response, x.queries])).toEqual([[q, r, 1], [q2, r2, 1]]);
     expect(t.map(rttUs)).toEqual([1e6, 2e6]);
   });
+
+  it('two messages (the shortcut) pair as the general path pairs them: every order, tie, kind and key', () => {
+    // A third message of another id sends the same two through the general path; its own transaction is dropped.
+    const far = (): DnsMsgRec => msg({ sec: 1000, response: false, id: 999, qname: 'far.example' });
+    const strip = (ts: ReturnType<typeof pairDns<DnsMsgRec>>): unknown[] => ts.map((x) => [x.query, x.response, x.queries, x.lastQuerySec, x.lastQueryNs]);
+    let cases = 0;
+    for (const [aSec, aNs, bSec, bNs] of [[1, 0, 2, 0], [2, 0, 1, 0], [1, 5, 1, 5], [1, 7, 1, 3]]) {
+      for (const [aResp, bResp] of [[false, true], [true, false], [false, false], [true, true]]) {
+        for (const [bId, bName, bType] of [[40, 'l.example', 1], [41, 'l.example', 1], [40, 'm.example', 1], [40, 'l.example', 28], [40, null, 1]] as const) {
+          const a = msg({ sec: aSec, ns: aNs, response: aResp, id: 40, qname: 'l.example', qtype: 1 });
+          const b = msg({ sec: bSec, ns: bNs, response: bResp, id: bId, qname: bName, qtype: bType });
+          const x = far();
+          const general = pairDns([a, b, x]).filter((t) => t.query !== x);
+          expect(strip(pairDns([a, b]))).toEqual(strip(general));
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBe(80);
+    // By value: a query then its response at the same time pair; given the other way round at a
+    // tie, the response comes first (the sort is stable) and pairs with nothing.
+    const q = msg({ sec: 3, ns: 9, response: false, id: 50, qname: 'n.example' });
+    const r = msg({ sec: 3, ns: 9, response: true, id: 50, qname: 'n.example' });
+    expect(strip(pairDns([q, r]))).toEqual([[q, r, 1, 3, 9]]);
+    expect(strip(pairDns([r, q]))).toEqual([[null, r, 0, NaN, 0], [q, null, 1, 3, 9]]);
+  });
 });
 
 // ------------------------------------------------------------------ looksLikeHttp

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { JsonText } from '../../src/inspect/json-text.js';
 import { NdjsonBuffer } from '../../src/sink/ndjson-buffer.js';
+import { nsText } from '../../src/inspect/row-json.js';
 import { insertJsonLines } from '../../src/sink/json-insert.js';
 import { DNS_COLUMNS, TLS_COLUMNS } from '../../src/sink/schema.js';
 
@@ -38,6 +39,14 @@ describe('NdjsonBuffer', () => {
     expect(lines.pop()).toBe('');
     expect(lines.map((l) => JSON.parse(l))).toEqual(ints.map((x) => ({ x, s: '名前 ü' })));
     expect(b.length).toBe(b.bytes().length);
+  });
+
+  it('writes epoch nanoseconds as the string nsText() makes', () => {
+    const b = new NdjsonBuffer(4);
+    const times = [[0, 0], [0, 7], [1, 0], [1, 5], [1717243200, 26227000], [1717243200, 999999999], [4102444800, 1], [9, 100000000]];
+    for (const [sec, ns] of times) b.nsString(sec, ns).endRow();
+    expect(b.bytes().toString('latin1').split('\n').slice(0, -1)).toEqual(times.map(([sec, ns]) => JSON.stringify(nsText(sec, ns))));
+    expect(JSON.parse(b.bytes().toString('latin1').split('\n')[4])).toBe('1717243200026227000');
   });
 });
 
