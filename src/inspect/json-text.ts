@@ -13,6 +13,15 @@
  * DuckDB's JSON reader reads a missing member as NULL, and the insert turns a NULL list back into
  * [] (src/sink/json-insert.ts). A header-only capture's rows are mostly such members.
  */
+/** A buffer of at least `need` bytes (doubling), holding the first `used` bytes of `buf`. */
+export function grown(buf: Buffer, used: number, need: number): Buffer<ArrayBuffer> {
+  let size = buf.length * 2;
+  while (size < need) size *= 2;
+  const g = Buffer.allocUnsafe(size);
+  buf.copy(g, 0, 0, used);
+  return g;
+}
+
 export class JsonText {
   private buf = Buffer.allocUnsafe(4096);
   private n = 0;
@@ -31,12 +40,7 @@ export class JsonText {
   }
 
   private room(k: number): void {
-    if (this.n + k <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.n + k) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    this.buf.copy(grown, 0, 0, this.n);
-    this.buf = grown;
+    if (this.n + k > this.buf.length) this.buf = grown(this.buf, this.n, this.n + k);
   }
 
   /** Text that is already JSON and ASCII (keys, punctuation, literals). */

@@ -3,6 +3,8 @@
  * (src/sink/json-insert.ts). The pieces of a row are copied in as they come, so a row is never a
  * string of its own and the rows are never joined: the bytes go to the reader's file as they are.
  */
+import { grown } from '../inspect/json-text.js';
+
 /** Strings up to this long are copied in JavaScript (all ASCII), longer ones through Buffer.write. */
 const SHORT = 32;
 
@@ -20,12 +22,7 @@ export class NdjsonBuffer {
   get length(): number { return this.n; }
 
   private room(k: number): void {
-    if (this.n + k <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.n + k) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    this.buf.copy(grown, 0, 0, this.n);
-    this.buf = grown;
+    if (this.n + k > this.buf.length) this.buf = grown(this.buf, this.n, this.n + k);
   }
 
   /** JSON text (any string; written as UTF-8). */
