@@ -14,7 +14,8 @@ export const MAX_QUIC_DATAGRAMS = 24;
 const hex = (b: Uint8Array | null): string => (b === null ? '' : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
 
 export class QuicSession {
-  private readonly q = new QuicFlowContext();
+  /** Made for the first datagram the capture holds whole (a header-only capture's flows never need it). */
+  private q: QuicFlowContext | null = null;
   private datagrams = 0;
   private readonly rec: QuicRec;
   private seen = false;
@@ -44,7 +45,8 @@ export class QuicSession {
     if (len > 0 && (buf[off] & 0x80) === 0) { this.oneRtt = true; return; }
     if (cut) { this.header(buf, off, len, fromOrig); return; }
     this.cutOnly = false;
-    const infos = parseQuicDatagram(buf, off, len, this.q, fromOrig);
+    const q = (this.q ??= new QuicFlowContext());
+    const infos = parseQuicDatagram(buf, off, len, q, fromOrig);
     const r = this.rec;
     for (const i of infos) {
       if (!this.seen) {
@@ -57,11 +59,11 @@ export class QuicSession {
     }
     const notes: TlsAnomaly[] = [];
     if (r.client === null) {
-      const ch = this.q.clientHello();
+      const ch = q.clientHello();
       if (ch !== null) r.client = clientFields(ch.subarray(4), false, 'q', notes);
     }
     if (r.server === null) {
-      const sh = this.q.serverHello();
+      const sh = q.serverHello();
       if (sh !== null) r.server = serverFields(sh.subarray(4), false, notes);
     }
     this.ctx.noteAll(notes);
@@ -89,14 +91,16 @@ export class QuicSession {
     this.emitted = true;
     const r = this.rec;
     const q = this.q;
-    if (q.version !== 0) r.version = q.version;
-    if (q.keyDcid !== null && q.confirmed) r.dcid = hex(q.keyDcid);
-    if (q.clientScid !== null) r.scid = hex(q.clientScid);
-    if (q.serverScid !== null) r.serverScid = hex(q.serverScid);
-    r.clientPackets = q.decryptedPackets[0];
-    r.serverPackets = q.decryptedPackets[1];
-    r.retry = q.retries > 0;
-    for (let i = 1; i < q.anomalies.length; i++) if (q.anomalies[i] > 0) this.ctx.note(QUIC_ANOMALY_NAMES[i], q.anomalies[i]);
+    if (q !== null) {
+      if (q.version !== 0) r.version = q.version;
+      if (q.keyDcid !== null && q.confirmed) r.dcid = hex(q.keyDcid);
+      if (q.clientScid !== null) r.scid = hex(q.clientScid);
+      if (q.serverScid !== null) r.serverScid = hex(q.serverScid);
+      r.clientPackets = q.decryptedPackets[0];
+      r.serverPackets = q.decryptedPackets[1];
+      r.retry = q.retries > 0;
+      for (let i = 1; i < q.anomalies.length; i++) if (q.anomalies[i] > 0) this.ctx.note(QUIC_ANOMALY_NAMES[i], q.anomalies[i]);
+    }
     return this.seen ? r : null;
   }
 }
