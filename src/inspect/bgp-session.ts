@@ -7,7 +7,7 @@
 import { BgpSession, type BgpSessionMessage } from '../context/bgp-message.js';
 import type { InspectContext } from './context.js';
 import type { StreamConsumer } from './tcp-stream.js';
-import { nsText, type PackedRows } from './row-json.js';
+import type { PackedRows } from './row-json.js';
 import { JsonText } from './json-text.js';
 
 /** Messages kept per flow part; past it they are counted (bgp_flow_message_limit). */
@@ -20,7 +20,7 @@ const J = new JsonText();
 export function bgpMessageJson(m: BgpSessionMessage): string {
   const o = m.open, u = m.update, n = m.notification;
   const path = u ? u.asPath : [];
-  J.begin().mStr(',"ts":', nsText(m.sec, m.ns)).mStr(',"type":', m.typeName).raw(',"messages":1');
+  J.begin().mTime(',"ts":', m.sec, m.ns).mStr(',"type":', m.typeName).raw(',"messages":1');
   if (o) J.mNum(',"asn":', o.asn).mNum(',"hold_time":', o.holdTime).mStr(',"router_id":', o.bgpId).mBool(',"as4":', o.as4 !== null);
   if (u) {
     let k = 0;
@@ -41,7 +41,7 @@ export function bgpMessageJson(m: BgpSessionMessage): string {
 
 /** The summary row of a direction's KEEPALIVEs. */
 function keepaliveJson(sec: number, ns: number, count: number): string {
-  return J.begin().mStr(',"ts":', nsText(sec, ns)).raw(',"type":"KEEPALIVE"').mNum(',"messages":', count).end();
+  return J.begin().mTime(',"ts":', sec, ns).raw(',"type":"KEEPALIVE"').mNum(',"messages":', count).end();
 }
 
 export class BgpCaptureSession implements StreamConsumer {

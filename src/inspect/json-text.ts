@@ -13,6 +13,40 @@
  * DuckDB's JSON reader reads a missing member as NULL, and the insert turns a NULL list back into
  * [] (src/sink/json-insert.ts). A header-only capture's rows are mostly such members.
  */
+/** Epoch nanoseconds as a decimal string, or null. */
+export function nsText(sec: number, ns: number): string | null {
+  if (!Number.isFinite(sec) || sec < 0) return null;
+  return sec === 0 ? String(ns) : `${sec}${String(ns).padStart(9, '0')}`;
+}
+
+/** A time writeTime() writes (whole seconds and nanoseconds below 1e9); nsText() makes the others. */
+export function plainTime(sec: number, ns: number): boolean {
+  return Number.isInteger(sec) && sec >= 0 && Number.isInteger(ns) && ns >= 0 && ns < 1e9;
+}
+
+/** Writes the decimal digits of a non-negative integer below 2^53 at b[at]; returns the end. */
+export function writeUint(b: Uint8Array, at: number, x: number): number {
+  let digits = 1;
+  for (let y = x; y >= 10; y = Math.floor(y / 10)) digits++;
+  let p = at + digits;
+  do { b[--p] = 0x30 + (x % 10); x = Math.floor(x / 10); } while (x > 0);
+  return at + digits;
+}
+
+/** Writes nsText(sec, ns) as a JSON string at b[at] (a plainTime; 22 bytes at most); returns the end. */
+export function writeTime(b: Uint8Array, at: number, sec: number, ns: number): number {
+  b[at++] = 0x22;
+  if (sec === 0) at = writeUint(b, at, ns);
+  else {
+    at = writeUint(b, at, sec);
+    let p = at + 9;
+    at = p;
+    for (let k = 0; k < 9; k++) { b[--p] = 0x30 + (ns % 10); ns = Math.floor(ns / 10); }
+  }
+  b[at++] = 0x22;
+  return at;
+}
+
 /** A buffer of at least `need` bytes (doubling), holding the first `used` bytes of `buf`. */
 export function grown(buf: Buffer, used: number, need: number): Buffer<ArrayBuffer> {
   let size = buf.length * 2;
@@ -96,6 +130,14 @@ export class JsonText {
   /** Member with a number value; left out when null, NaN or infinite (JSON null). */
   mNum(key: string, x: number | null): this {
     return x === null || !Number.isFinite(x) ? this : this.raw(key).raw(String(x));
+  }
+
+  /** Member with epoch nanoseconds as nsText() writes them; left out when that is null. */
+  mTime(key: string, sec: number, ns: number): this {
+    if (!plainTime(sec, ns)) return this.mStr(key, nsText(sec, ns));
+    this.raw(key).room(24);
+    this.n = writeTime(this.buf, this.n, sec, ns);
+    return this;
   }
 
   /** Member with a number that is unknown when negative (left out then). */

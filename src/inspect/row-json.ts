@@ -10,7 +10,7 @@
  */
 import { dnsRcodeName, dnsTypeName } from './dns.js';
 import { tlsVersionName } from './tls.js';
-import { JsonText } from './json-text.js';
+import { JsonText, nsText } from './json-text.js';
 import type { CertRec, DnsMsgRec, HttpRec, QuicRec, TlsHelloFields, TlsRec, TlsServerFields } from './records.js';
 
 /** The rows the main thread's collector holds (src/pipeline/inspect-collector.ts), made from the packed form below. */
@@ -53,10 +53,7 @@ export interface InspectRows {
 }
 
 /** Epoch nanoseconds as a decimal string, or null. */
-export function nsText(sec: number, ns: number): string | null {
-  if (!Number.isFinite(sec) || sec < 0) return null;
-  return sec === 0 ? String(ns) : `${sec}${String(ns).padStart(9, '0')}`;
-}
+export { nsText };
 
 /**
  * What a row without that part says: the members of a part that are not null or [] (the others
@@ -94,13 +91,13 @@ function quicVersionName(v: number): string {
 
 /** Packs a TLS record's row into `out` (TLS_STRIDE values). */
 export function packTlsRow(out: PackedRows, t: TlsRec): void {
-  out.push(t.tag, J.begin().mStr(',"ts":', nsText(t.sec, t.ns)).end(), t.clientIsOrig, clientJson(t.client), serverJson(t.server),
+  out.push(t.tag, J.begin().mTime(',"ts":', t.sec, t.ns).end(), t.clientIsOrig, clientJson(t.client), serverJson(t.server),
     t.certChain.length > 0 ? JSON.stringify(t.certChain) : null, t.alert);
 }
 
 export function packQuicRow(out: PackedRows, q: QuicRec): void {
   out.push(q.tag,
-    J.begin().mStr(',"ts":', nsText(q.sec, q.ns)).mStr(',"quic_version":', quicVersionName(q.version))
+    J.begin().mTime(',"ts":', q.sec, q.ns).mStr(',"quic_version":', quicVersionName(q.version))
       .mStr(',"dcid":', q.dcid).mStr(',"scid":', q.scid).mStr(',"server_scid":', q.serverScid).end(),
     clientJson(q.client), serverJson(q.server), q.clientPackets, q.serverPackets, q.retry);
 }
@@ -128,11 +125,11 @@ export function packDnsRow(out: PackedRows, m: DnsMsgRec): void {
 
 export function packHttpRow(out: PackedRows, h: HttpRec): void {
   out.push(h.tag,
-    J.begin().mStr(',"ts":', nsText(h.sec, h.ns)).mStr(',"method":', h.method).mStr(',"host":', h.host)
+    J.begin().mTime(',"ts":', h.sec, h.ns).mStr(',"method":', h.method).mStr(',"host":', h.host)
       .mNat(',"port":', h.port).mStr(',"path":', h.path).mStr(',"user_agent":', h.userAgent)
       .mStr(',"version":', h.version).mNat(',"status":', h.status)
       .mStr(',"content_type":', h.contentType).mStr(',"server":', h.server)
-      .mStr(',"response_ts":', nsText(h.respSec, h.respNs)).end());
+      .mTime(',"response_ts":', h.respSec, h.respNs).end());
 }
 
 export function emptyInspectRows(): InspectRows {

@@ -9,7 +9,7 @@
 import type { FlowBatch } from '../flow/batch.js';
 import type { CertRec } from '../inspect/records.js';
 import {
-  BGP_STRIDE, DNS_STRIDE, HTTP_STRIDE, NO_CLIENT, NO_RESPONSE, NO_SERVER, nsText, QUIC_STRIDE, TLS_STRIDE,
+  BGP_STRIDE, DNS_STRIDE, HTTP_STRIDE, NO_CLIENT, NO_RESPONSE, NO_SERVER, QUIC_STRIDE, TLS_STRIDE,
   type BgpRow, type DnsRow, type HttpRow, type InspectRows, type QuicRow, type TlsRow,
 } from '../inspect/row-json.js';
 import { pairDns } from './dns-pairing.js';
@@ -188,11 +188,9 @@ export class InspectCollector {
   }
 }
 
-/** Member `key` with the timestamp's nsText() (src/inspect/row-json.ts), left out when that is null; digits written in place when they can be. */
+/** Member `key` with the timestamp as nsText() writes it (src/inspect/json-text.ts); left out when that is null. */
 function time(b: NdjsonBuffer, key: string, sec: number, ns: number): void {
-  if (Number.isInteger(sec) && sec >= 0 && Number.isInteger(ns) && ns >= 0 && ns < 1e9) { b.text(key).nsString(sec, ns); return; }
-  const t = nsText(sec, ns);
-  if (t !== null) b.text(key).text(JSON.stringify(t));
+  if (Number.isFinite(sec) && sec >= 0) b.text(key).time(sec, ns);
 }
 
 /** Starts a row: `{"flow_id":..,"capture_id":..`; the members that follow bring their commas. */

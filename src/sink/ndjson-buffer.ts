@@ -3,7 +3,7 @@
  * (src/sink/json-insert.ts). The pieces of a row are copied in as they come, so a row is never a
  * string of its own and the rows are never joined: the bytes go to the reader's file as they are.
  */
-import { grown } from '../inspect/json-text.js';
+import { grown, nsText, plainTime, writeTime, writeUint } from '../inspect/json-text.js';
 
 /** Strings up to this long are copied in JavaScript (all ASCII), longer ones through Buffer.write. */
 const SHORT = 32;
@@ -49,31 +49,18 @@ export class NdjsonBuffer {
   /** A non-negative integer below 2^53, in decimal. */
   int(x: number): this {
     this.room(16);
-    const b = this.buf;
-    let digits = 1;
-    for (let y = x; y >= 10; y = Math.floor(y / 10)) digits++;
-    let p = this.n + digits;
-    this.n = p;
-    do { b[--p] = 0x30 + (x % 10); x = Math.floor(x / 10); } while (x > 0);
+    this.n = writeUint(this.buf, this.n, x);
     return this;
   }
 
-  /**
-   * Epoch nanoseconds `sec` * 1e9 + `ns` as a JSON string of decimal digits (what nsText() of
-   * src/inspect/row-json.ts makes), written without making the string; `ns` is below 1e9.
-   */
-  nsString(sec: number, ns: number): this {
-    this.room(24);
-    this.buf[this.n++] = 0x22;
-    if (sec === 0) this.int(ns);
-    else {
-      this.int(sec);
-      const b = this.buf;
-      let p = this.n + 9;
-      this.n = p;
-      for (let k = 0; k < 9; k++) { b[--p] = 0x30 + (ns % 10); ns = Math.floor(ns / 10); }
+  /** Epoch nanoseconds as the JSON string nsText() makes (src/inspect/json-text.ts), written in place. */
+  time(sec: number, ns: number): this {
+    if (!plainTime(sec, ns)) {
+      const t = nsText(sec, ns);
+      return this.text(t === null ? 'null' : `"${t}"`);
     }
-    this.buf[this.n++] = 0x22;
+    this.room(24);
+    this.n = writeTime(this.buf, this.n, sec, ns);
     return this;
   }
 

@@ -44,9 +44,18 @@ describe('NdjsonBuffer', () => {
   it('writes epoch nanoseconds as the string nsText() makes', () => {
     const b = new NdjsonBuffer(4);
     const times = [[0, 0], [0, 7], [1, 0], [1, 5], [1717243200, 26227000], [1717243200, 999999999], [4102444800, 1], [9, 100000000]];
-    for (const [sec, ns] of times) b.nsString(sec, ns).endRow();
+    for (const [sec, ns] of times) b.time(sec, ns).endRow();
     expect(b.bytes().toString('latin1').split('\n').slice(0, -1)).toEqual(times.map(([sec, ns]) => JSON.stringify(nsText(sec, ns))));
     expect(JSON.parse(b.bytes().toString('latin1').split('\n')[4])).toBe('1717243200026227000');
+  });
+
+  it('JsonText.mTime writes the member nsText() gives: digits in place, odd values through nsText, none when null', () => {
+    const j = new JsonText();
+    const times = [[0, 0], [0, 7], [1, 5], [1717243200, 26227000], [1717243200, 999999999], [2.5, 3], [1, 1e9 + 7], [-1, 0], [NaN, 0]];
+    for (const [sec, ns] of times) {
+      const t = nsText(sec, ns);
+      expect(j.begin().mTime(',"ts":', sec, ns).end()).toBe(t === null ? '' : `,"ts":${JSON.stringify(t)}`);
+    }
   });
 });
 
