@@ -199,10 +199,15 @@ function start(b: NdjsonBuffer, flowId: number, captureId: number): NdjsonBuffer
 }
 
 function tlsLine(b: NdjsonBuffer, list: TlsRow[]): void {
-  const base = list.find((t) => t.client !== null) ?? list[0];
-  const server = base.server ?? list.find((t) => t.server !== null)?.server ?? null;
-  const chain = base.certChain ?? list.find((t) => t.certChain !== null)?.certChain ?? null;
-  const alert = base.alert >= 0 ? base.alert : list.find((t) => t.alert >= 0)?.alert ?? -1;
+  // The part with the client's hello is the row; what it lacks comes from the first part that has it.
+  let base = list[0];
+  for (const t of list) if (t.client !== null) { base = t; break; }
+  let server = base.server, chain = base.certChain, alert = base.alert;
+  for (const t of list) {
+    if (server === null) server = t.server;
+    if (chain === null) chain = t.certChain;
+    if (alert < 0) alert = t.alert;
+  }
   b.text(base.head).text(base.clientIsOrig ? ',"client_is_orig":true' : ',"client_is_orig":false')
     .text(base.client ?? NO_CLIENT).text(server ?? NO_SERVER);
   if (chain !== null) b.text(',"cert_chain":').text(chain);
@@ -211,10 +216,11 @@ function tlsLine(b: NdjsonBuffer, list: TlsRow[]): void {
 }
 
 function quicLine(b: NdjsonBuffer, list: QuicRow[]): void {
-  const base = list.find((q) => q.client !== null) ?? list[0];
-  const server = base.server ?? list.find((q) => q.server !== null)?.server ?? null;
+  let base = list[0];
+  for (const q of list) if (q.client !== null) { base = q; break; }
+  let server = base.server;
   let cp = 0, sp = 0, retry = false;
-  for (const q of list) { cp += q.clientPackets; sp += q.serverPackets; retry ||= q.retry; }
+  for (const q of list) { if (server === null) server = q.server; cp += q.clientPackets; sp += q.serverPackets; retry ||= q.retry; }
   b.text(base.head).text(base.client ?? NO_CLIENT).text(server ?? NO_SERVER)
     .text(',"client_initials":').int(cp).text(',"server_initials":').int(sp).text(retry ? ',"retry":true}' : ',"retry":false}').endRow();
 }
