@@ -98,3 +98,44 @@ describe('cli', () => {
     expect(r.stdout).toMatch(/capture\.fifo: complete, capture 1, pcap, 47 packets/);
   });
 });
+
+describe('JIT setting (src/cli/jit.ts)', () => {
+  it("keeps an inlining budget given on node's command line or in NODE_OPTIONS, and sets its own otherwise", async () => {
+    const { inlineBudgetGiven } = await import('../src/cli/jit.js');
+    expect(inlineBudgetGiven([], '')).toBe(false);
+    expect(inlineBudgetGiven(['--max-old-space-size=4096'], '--enable-source-maps')).toBe(false);
+    expect(inlineBudgetGiven(['--max-inlined-bytecode-size-cumulative=920'], '')).toBe(true);
+    expect(inlineBudgetGiven([], '--trace-warnings --max_inlined_bytecode_size_cumulative=500')).toBe(true);
+    // Another flag that merely starts the same way is not it.
+    expect(inlineBudgetGiven(['--max-inlined-bytecode-size=200'], '')).toBe(false);
+  });
+
+  it('gives the same rows with its own budget and with one the user gave', async () => {
+    const cap = corpusPath('zeek-mixed-vlan-mpls.pcap');
+    const mine = join(dir, 'jit-own.duckdb'), theirs = join(dir, 'jit-given.duckdb');
+    const a = onpath(['ingest', '-q', '--db', mine, cap]);
+    expect(a.status, a.stderr).toBe(0);
+    const b = spawnSyncNode(['--max-inlined-bytecode-size-cumulative=920', join(process.cwd(), 'dist/src/cli/main.js'), 'ingest', '-q', '--db', theirs, cap]);
+    expect(b.status, b.stderr).toBe(0);
+    const rowsOf = async (path: string): Promise<string> => {
+      const i = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+      const c = await i.connect();
+      const r = await c.runAndReadAll('SELECT orig_addr, resp_addr, orig_port, resp_port, orig_pkts, resp_pkts, history FROM flows ORDER BY ALL');
+      c.closeSync(); i.closeSync();
+      return JSON.stringify(r.getRows().map((x) => x.map(String)));
+    };
+    const own = await rowsOf(mine);
+    expect(own.length).toBeGreaterThan(100);
+    expect(await rowsOf(theirs)).toBe(own);
+  });
+});
+
+function spawnSyncNode(args: string[]): { status: number | null; stderr: string } {
+  try {
+    execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return { status: 0, stderr: '' };
+  } catch (e) {
+    const x = e as { status: number | null; stderr: string };
+    return { status: x.status, stderr: x.stderr };
+  }
+}

@@ -19,6 +19,9 @@ import { registerSflowCommand } from './sflow.js';
 import { annotate } from '../context/annotate.js';
 import { regularFileSize } from '../io/source.js';
 import { DEFAULT_DB_MEMORY, sizeArg } from './db-memory.js';
+import { tuneJit } from './jit.js';
+
+tuneJit();
 
 /** Exit codes: 0 success, 1 some input was bad (the rest still ingested), 2 usage error. */
 const EXIT_BAD_INPUT = 1;
