@@ -7,6 +7,7 @@ import { grown, nsText, plainTime, writeTime, writeUint } from '../inspect/json-
 
 /** Strings up to this long are copied in JavaScript (all ASCII), longer ones through Buffer.write. */
 const SHORT = 32;
+const NONE = Buffer.alloc(0);
 
 export class NdjsonBuffer {
   private buf: Buffer;
@@ -14,15 +15,17 @@ export class NdjsonBuffer {
   /** Rows ended so far. */
   rows = 0;
 
-  constructor(size = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(size);
+  /** The buffer is made on the first write (a table without rows in a write costs nothing). */
+  constructor(private readonly size = 1 << 16) {
+    this.buf = NONE;
   }
 
   /** Bytes written so far. */
   get length(): number { return this.n; }
 
   private room(k: number): void {
-    if (this.n + k > this.buf.length) this.buf = grown(this.buf, this.n, this.n + k);
+    if (this.n + k <= this.buf.length) return;
+    this.buf = this.buf.length === 0 ? Buffer.allocUnsafe(Math.max(this.size, k)) : grown(this.buf, this.n, this.n + k);
   }
 
   /** JSON text (any string; written as UTF-8). */
