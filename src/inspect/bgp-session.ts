@@ -7,7 +7,7 @@
 import { BgpSession, type BgpSessionMessage } from '../context/bgp-message.js';
 import type { InspectContext } from './context.js';
 import type { StreamConsumer } from './tcp-stream.js';
-import type { PackedRows } from './row-json.js';
+import { packBgpRow, type PackedRows } from './row-json.js';
 import { JsonText } from './json-text.js';
 
 /** Messages kept per flow part; past it they are counted (bgp_flow_message_limit). */
@@ -66,7 +66,7 @@ export class BgpCaptureSession implements StreamConsumer {
     if (this.count >= MAX_BGP_MESSAGES_PER_FLOW) { this.ctx.note('bgp_flow_message_limit'); return; }
     this.count++;
     this.ctx.noteAll(m.anomalies);
-    this.rows.push(this.tag, bgpMessageJson(m), m.dir === 0);
+    packBgpRow(this.rows, this.tag, bgpMessageJson(m), m.dir === 0);
   }
 
   data(dir: number, buf: Uint8Array, off: number, len: number): void { this.session.data(dir, buf, off, len); }
@@ -81,7 +81,7 @@ export class BgpCaptureSession implements StreamConsumer {
     for (let d = 0; d < 2; d++) {
       if (this.keepalives[d] === 0) continue;
       const [sec, ns] = this.keepaliveLast[d];
-      this.rows.push(this.tag, keepaliveJson(sec, ns, this.keepalives[d]), d === 0);
+      packBgpRow(this.rows, this.tag, keepaliveJson(sec, ns, this.keepalives[d]), d === 0);
     }
   }
 }

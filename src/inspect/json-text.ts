@@ -13,9 +13,14 @@
  * DuckDB's JSON reader reads a missing member as NULL, and the insert turns a NULL list back into
  * [] (src/sink/json-insert.ts). A header-only capture's rows are mostly such members.
  */
+/** Whether a time is one (nsText is not null): an unknown time has a negative or non-finite sec. */
+export function hasTime(sec: number): boolean {
+  return Number.isFinite(sec) && sec >= 0;
+}
+
 /** Epoch nanoseconds as a decimal string, or null. */
 export function nsText(sec: number, ns: number): string | null {
-  if (!Number.isFinite(sec) || sec < 0) return null;
+  if (!hasTime(sec)) return null;
   return sec === 0 ? String(ns) : `${sec}${String(ns).padStart(9, '0')}`;
 }
 

@@ -10,7 +10,7 @@
  */
 import { dnsRcodeName, dnsTypeName } from './dns.js';
 import { tlsVersionName } from './tls.js';
-import { JsonText, nsText } from './json-text.js';
+import { JsonText } from './json-text.js';
 import type { CertRec, DnsMsgRec, HttpRec, QuicRec, TlsHelloFields, TlsRec, TlsServerFields } from './records.js';
 
 /** The rows the main thread's collector holds (src/pipeline/inspect-collector.ts), made from the packed form below. */
@@ -32,7 +32,8 @@ export interface BgpRow { tag: number; json: string; fromOrig: boolean }
 /**
  * A table's rows as they travel from a worker: the values of each row one after the other in one
  * flat array, STRIDE values a row, in the field order of the row types above (certChain as JSON
- * text, or null when empty). Cloning a flat array of strings and numbers between threads costs a
+ * text, or null when empty). The pack* functions below write that layout and the unpack* ones
+ * read it; nothing else knows it. Cloning a flat array of strings and numbers between threads costs a
  * fraction of cloning an object per row, and the worker makes no object per row.
  */
 export type PackedRows = (string | number | boolean | null)[];
@@ -51,9 +52,6 @@ export interface InspectRows {
   bgp: PackedRows;
   anomalies: [string, number, number][];
 }
-
-/** Epoch nanoseconds as a decimal string, or null. */
-export { nsText };
 
 /**
  * What a row without that part says: the members of a part that are not null or [] (the others
@@ -130,6 +128,43 @@ export function packHttpRow(out: PackedRows, h: HttpRec): void {
       .mStr(',"version":', h.version).mNat(',"status":', h.status)
       .mStr(',"content_type":', h.contentType).mStr(',"server":', h.server)
       .mTime(',"response_ts":', h.respSec, h.respNs).end());
+}
+
+/** Packs a BGP message row (BGP_STRIDE values; src/inspect/bgp-session.ts makes its text). */
+export function packBgpRow(out: PackedRows, tag: number, json: string, fromOrig: boolean): void {
+  out.push(tag, json, fromOrig);
+}
+
+// The main thread's side: the row at out[k] of each packed table, as the collector holds it.
+
+export function unpackTlsRow(t: PackedRows, k: number): TlsRow {
+  return {
+    tag: t[k] as number, head: t[k + 1] as string, clientIsOrig: t[k + 2] as boolean, client: t[k + 3] as string | null,
+    server: t[k + 4] as string | null, certChain: t[k + 5] as string | null, alert: t[k + 6] as number,
+  };
+}
+
+export function unpackQuicRow(q: PackedRows, k: number): QuicRow {
+  return {
+    tag: q[k] as number, head: q[k + 1] as string, client: q[k + 2] as string | null, server: q[k + 3] as string | null,
+    clientPackets: q[k + 4] as number, serverPackets: q[k + 5] as number, retry: q[k + 6] as boolean,
+  };
+}
+
+export function unpackDnsRow(d: PackedRows, k: number): DnsRow {
+  return {
+    tag: d[k] as number, sec: d[k + 1] as number, ns: d[k + 2] as number, response: d[k + 3] as boolean, id: d[k + 4] as number,
+    qname: d[k + 5] as string | null, qtype: d[k + 6] as number, common: d[k + 7] as string, flags: d[k + 8] as number,
+    truncated: d[k + 9] as boolean, resp: d[k + 10] as string | null,
+  };
+}
+
+export function unpackHttpRow(h: PackedRows, k: number): HttpRow {
+  return { tag: h[k] as number, json: h[k + 1] as string };
+}
+
+export function unpackBgpRow(g: PackedRows, k: number): BgpRow {
+  return { tag: g[k] as number, json: g[k + 1] as string, fromOrig: g[k + 2] as boolean };
 }
 
 export function emptyInspectRows(): InspectRows {

@@ -14,7 +14,7 @@ import { InspectCollector } from './inspect-collector.js';
 import { SFLOW_PORT } from '../wire/sflow.js';
 import { SflowCapture } from './sflow-rows.js';
 import type { BindingRecord } from '../wire/bindings.js';
-import { nsText } from '../inspect/row-json.js';
+import { nsText } from '../inspect/json-text.js';
 import type { DecodePool } from './pool.js';
 import { VERSION } from '../version.js';
 

@@ -10,8 +10,10 @@ import type { FlowBatch } from '../flow/batch.js';
 import type { CertRec } from '../inspect/records.js';
 import {
   BGP_STRIDE, DNS_STRIDE, HTTP_STRIDE, NO_CLIENT, NO_RESPONSE, NO_SERVER, QUIC_STRIDE, TLS_STRIDE,
+  unpackBgpRow, unpackDnsRow, unpackHttpRow, unpackQuicRow, unpackTlsRow,
   type BgpRow, type DnsRow, type HttpRow, type InspectRows, type QuicRow, type TlsRow,
 } from '../inspect/row-json.js';
+import { hasTime } from '../inspect/json-text.js';
 import { pairDns } from './dns-pairing.js';
 import { NdjsonBuffer } from '../sink/ndjson-buffer.js';
 
@@ -57,41 +59,12 @@ export class InspectCollector {
 
   add(out: InspectRows): void {
     // The packed rows (src/inspect/row-json.ts) become row objects here, one loop per table.
-    const t = out.tls;
-    for (let k = 0; k < t.length; k += TLS_STRIDE) {
-      const r: TlsRow = {
-        tag: t[k] as number, head: t[k + 1] as string, clientIsOrig: t[k + 2] as boolean, client: t[k + 3] as string | null,
-        server: t[k + 4] as string | null, certChain: t[k + 5] as string | null, alert: t[k + 6] as number,
-      };
-      (this.entry(r.tag).tls ??= []).push(r);
-    }
-    const q = out.quic;
-    for (let k = 0; k < q.length; k += QUIC_STRIDE) {
-      const r: QuicRow = {
-        tag: q[k] as number, head: q[k + 1] as string, client: q[k + 2] as string | null, server: q[k + 3] as string | null,
-        clientPackets: q[k + 4] as number, serverPackets: q[k + 5] as number, retry: q[k + 6] as boolean,
-      };
-      (this.entry(r.tag).quic ??= []).push(r);
-    }
-    const d = out.dns;
-    for (let k = 0; k < d.length; k += DNS_STRIDE) {
-      const r: DnsRow = {
-        tag: d[k] as number, sec: d[k + 1] as number, ns: d[k + 2] as number, response: d[k + 3] as boolean, id: d[k + 4] as number,
-        qname: d[k + 5] as string | null, qtype: d[k + 6] as number, common: d[k + 7] as string, flags: d[k + 8] as number,
-        truncated: d[k + 9] as boolean, resp: d[k + 10] as string | null,
-      };
-      (this.entry(r.tag).dns ??= []).push(r);
-    }
-    const h = out.http;
-    for (let k = 0; k < h.length; k += HTTP_STRIDE) {
-      const r: HttpRow = { tag: h[k] as number, json: h[k + 1] as string };
-      (this.entry(r.tag).http ??= []).push(r);
-    }
-    const g = out.bgp;
-    for (let k = 0; k < g.length; k += BGP_STRIDE) {
-      const r: BgpRow = { tag: g[k] as number, json: g[k + 1] as string, fromOrig: g[k + 2] as boolean };
-      (this.entry(r.tag).bgp ??= []).push(r);
-    }
+    const t = out.tls, q = out.quic, d = out.dns, h = out.http, g = out.bgp;
+    for (let k = 0; k < t.length; k += TLS_STRIDE) { const r = unpackTlsRow(t, k); (this.entry(r.tag).tls ??= []).push(r); }
+    for (let k = 0; k < q.length; k += QUIC_STRIDE) { const r = unpackQuicRow(q, k); (this.entry(r.tag).quic ??= []).push(r); }
+    for (let k = 0; k < d.length; k += DNS_STRIDE) { const r = unpackDnsRow(d, k); (this.entry(r.tag).dns ??= []).push(r); }
+    for (let k = 0; k < h.length; k += HTTP_STRIDE) { const r = unpackHttpRow(h, k); (this.entry(r.tag).http ??= []).push(r); }
+    for (let k = 0; k < g.length; k += BGP_STRIDE) { const r = unpackBgpRow(g, k); (this.entry(r.tag).bgp ??= []).push(r); }
     for (const c of out.certs) if (!this.certs.has(c.sha256)) this.certs.set(c.sha256, c);
     for (const [kind, count, first] of out.anomalies) {
       const e = this.anomalies.get(kind);
@@ -190,7 +163,7 @@ export class InspectCollector {
 
 /** Member `key` with the timestamp as nsText() writes it (src/inspect/json-text.ts); left out when that is null. */
 function time(b: NdjsonBuffer, key: string, sec: number, ns: number): void {
-  if (Number.isFinite(sec) && sec >= 0) b.text(key).time(sec, ns);
+  if (hasTime(sec)) b.text(key).time(sec, ns);
 }
 
 /** Starts a row: `{"flow_id":..,"capture_id":..`; the members that follow bring their commas. */

@@ -5,7 +5,7 @@
  * count per agent, which only the writer can make across ranges.
  */
 import { SflowDecoder, SflowSequence, type SflowCounterSample, type SflowDatagram, type SflowFlowSample, type SflowSink } from '../wire/sflow.js';
-import { nsText } from '../inspect/row-json.js';
+import { nsText } from '../inspect/json-text.js';
 
 export interface SflowRows {
   flows: string[];

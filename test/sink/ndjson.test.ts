@@ -8,9 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { JsonText } from '../../src/inspect/json-text.js';
+import { JsonText, nsText } from '../../src/inspect/json-text.js';
 import { NdjsonBuffer } from '../../src/sink/ndjson-buffer.js';
-import { nsText } from '../../src/inspect/row-json.js';
 import { insertJsonLines } from '../../src/sink/json-insert.js';
 import { DNS_COLUMNS, TLS_COLUMNS } from '../../src/sink/schema.js';
 
@@ -98,5 +97,39 @@ describe('JSON insert of rows with members left out', () => {
       const r = (await c.runAndReadAll('SELECT query_name, len(answers), len(answer_addrs), len(svcb_alpn), rcode, min_ttl FROM dns')).getRows();
       expect(r).toEqual([['a.example', 0n, 0n, 0n, null, null]]);
     });
+  });
+});
+
+describe('packed rows (src/inspect/row-json.ts)', () => {
+  it('read back, by the unpack functions, every field the pack functions wrote, rows side by side', async () => {
+    const rj = await import('../../src/inspect/row-json.js');
+    type P = import('../../src/inspect/row-json.js').PackedRows;
+    const tls: P = [], quic: P = [], dns: P = [], http: P = [], bgp: P = [];
+    const server = { version: 0x0303, cipher: 0xc02f, alpn: 'h2', ja3s: 'abc' };
+    for (const [tag, orig, alert] of [[4294967297, true, -1], [4294967298, false, 0x0228]] as const) {
+      rj.packTlsRow(tls, { tag, sec: 1717243200, ns: 5, clientIsOrig: orig, client: null, server, certChain: alert < 0 ? [] : ['aa', 'bb'], alert });
+      rj.packQuicRow(quic, { tag, sec: 1, ns: 2, version: 1, dcid: 'd1', scid: 's1', serverScid: 's2', client: null, server: null, clientPackets: 3, serverPackets: 4, retry: orig });
+      rj.packDnsRow(dns, {
+        tag, sec: 1717243200, ns: 999, fromOrig: orig, transport: 'udp', flavor: 'dns', id: 4660, response: !orig, opcode: 0, flags: 0x8180,
+        rcode: 3, qname: 'a.example', qtype: 28, answers: [], addrs: [], svcbAlpn: [], svcbEch: false, truncated: orig,
+      });
+      rj.packHttpRow(http, { tag, sec: 1, ns: 0, method: 'GET', host: 'h.example', port: -1, path: '/', userAgent: null, version: '1.1', status: -1, contentType: null, server: null, respSec: -1, respNs: 0 });
+      rj.packBgpRow(bgp, tag, ',"type":"KEEPALIVE"', orig);
+    }
+    const t = rj.unpackTlsRow(tls, rj.TLS_STRIDE);
+    expect([t.tag, t.clientIsOrig, t.client, t.certChain, t.alert, t.head]).toEqual([4294967298, false, null, '["aa","bb"]', 0x0228, ',"ts":"1717243200000000005"']);
+    expect(t.server).toBe(',"version":"TLSv1.2","server_cipher":49199,"server_alpn":"h2","ja3s":"abc"');
+    expect(rj.unpackTlsRow(tls, 0)).toMatchObject({ tag: 4294967297, clientIsOrig: true, certChain: null, alert: -1 });
+    const q = rj.unpackQuicRow(quic, rj.QUIC_STRIDE);
+    expect([q.tag, q.clientPackets, q.serverPackets, q.retry, q.client, q.server]).toEqual([4294967298, 3, 4, false, null, null]);
+    expect(q.head).toBe(',"ts":"1000000002","quic_version":"v1","dcid":"d1","scid":"s1","server_scid":"s2"');
+    const d = rj.unpackDnsRow(dns, rj.DNS_STRIDE);
+    expect([d.tag, d.sec, d.ns, d.response, d.id, d.qname, d.qtype, d.flags, d.truncated]).toEqual([4294967298, 1717243200, 999, true, 4660, 'a.example', 28, 0x8180, false]);
+    expect(d.common).toBe(',"transport":"udp","flavor":"dns","id":4660,"query_name":"a.example","query_type":"AAAA","opcode":0');
+    expect(d.resp).toBe(',"rcode":"NXDOMAIN","svcb_ech":false');
+    expect(rj.unpackDnsRow(dns, 0)).toMatchObject({ response: false, truncated: true, resp: null });
+    expect(rj.unpackHttpRow(http, rj.HTTP_STRIDE)).toEqual({ tag: 4294967298, json: ',"ts":"1000000000","method":"GET","host":"h.example","path":"/","version":"1.1"' });
+    expect(rj.unpackBgpRow(bgp, rj.BGP_STRIDE)).toEqual({ tag: 4294967298, json: ',"type":"KEEPALIVE"', fromOrig: false });
+    expect([tls.length, quic.length, dns.length, http.length, bgp.length]).toEqual([2 * rj.TLS_STRIDE, 2 * rj.QUIC_STRIDE, 2 * rj.DNS_STRIDE, 2 * rj.HTTP_STRIDE, 2 * rj.BGP_STRIDE]);
   });
 });
