@@ -17,6 +17,11 @@ export function inlineBudgetGiven(execArgv: readonly string[], nodeOptions: stri
   return [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => a.replace(/_/g, '-').startsWith(`--${FLAG}`));
 }
 
-export function tuneJit(): void {
-  if (!inlineBudgetGiven(process.execArgv, process.env.NODE_OPTIONS ?? '')) setFlagsFromString(`--${FLAG}=${INLINE_BUDGET}`);
+/** Sets the budget unless node was given one; returns the V8 flag set, or null. (`set` and `argv` are for tests.) */
+export function tuneJit(set: (flags: string) => void = setFlagsFromString, argv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? ''): string | null {
+  if (inlineBudgetGiven(argv, nodeOptions)) return null;
+  const flag = `--${FLAG}=${INLINE_BUDGET}`;
+  set(flag);
+  return flag;
 }

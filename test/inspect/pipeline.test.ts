@@ -85,6 +85,16 @@ for (const [label, rangeBytes] of [['one range', undefined], ['16 KiB ranges', 1
       }
     });
 
+    it('counts the Initial packets it decrypted per side (tshark: quic.long.packet_type == 0 by port)', async () => {
+      const counts = async (file: string): Promise<unknown[]> => {
+        const [q] = await rows(sink, `SELECT client_initials, server_initials, retry FROM quic WHERE capture_id = ${ids.get(file)}`);
+        return [q.client_initials, q.server_initials, q.retry];
+      };
+      expect(await counts('zeek-quic-v1-chromium.pcap')).toEqual([1, 1, false]);
+      // Only the client's Initial is in this capture.
+      expect(await counts('ja4-quic-tls-handshake.pcapng')).toEqual([1, 0, false]);
+    });
+
     it('TLS 1.2 certificates land once in certs and the chain links to them', async () => {
       const id = ids.get('ja4-browsers-x509.pcapng');
       const t = await rows(sink, `SELECT sni, version, len(cert_chain) AS n, c.common_name, c.san_dns, c.key_type

@@ -133,3 +133,37 @@ describe('packed rows (src/inspect/row-json.ts)', () => {
     expect([tls.length, quic.length, dns.length, http.length, bgp.length]).toEqual([2 * rj.TLS_STRIDE, 2 * rj.QUIC_STRIDE, 2 * rj.DNS_STRIDE, 2 * rj.HTTP_STRIDE, 2 * rj.BGP_STRIDE]);
   });
 });
+
+describe('InspectCollector joins the parts of a flow read in different ranges', () => {
+  it('TLS takes the hello part and the other part fills what it lacks; QUIC sums both parts', async () => {
+    const rj = await import('../../src/inspect/row-json.js');
+    const { InspectCollector } = await import('../../src/pipeline/inspect-collector.js');
+    const { createBatch } = await import('../../src/flow/batch.js');
+    const hello = { legacyVersion: 0x0303, maxVersion: 0x0304, supportedVersions: [0x0304], sni: 'a.example', alpn: [], cipherSuites: [0x1301],
+      extensions: [], groups: [], sigAlgs: [], ech: false, sessionIdLength: 32, ja3: null, ja3Hash: null, ja4: null, ja4r: null, truncated: false };
+    const server = { version: 0x0304, cipher: 0x1301, alpn: null, ja3s: 'ff' };
+    const part = (tag: number, client: typeof hello | null, srv: typeof server | null, alert: number, orig: boolean) => {
+      const out = rj.emptyInspectRows();
+      rj.packTlsRow(out.tls, { tag, sec: 10, ns: 0, clientIsOrig: orig, client, server: srv, certChain: [], alert });
+      rj.packQuicRow(out.quic, { tag, sec: 10, ns: 0, version: 1, dcid: 'd', scid: 's', serverScid: 'z', client, server: srv,
+        clientPackets: client ? 2 : 1, serverPackets: srv ? 3 : 0, retry: srv !== null });
+      return out;
+    };
+    const c = new InspectCollector();
+    // Part 1 (range 0) has the client's hello, part 2 (range 1) the server's hello and an alert, read with its roles turned around.
+    c.add(part(1, hello, null, -1, true));
+    c.add(part(4294967298, null, server, 0x0228, true));
+    c.join(1, 4294967298, true);
+    const batch = createBatch(4, 0);
+    batch.cols.tag[0] = 1;
+    batch.n = 1;
+    c.flowsWritten(batch, 2, 5);
+    const lines = c.takeLines();
+    const tls = JSON.parse(lines.tls.bytes().toString('utf8'));
+    expect([tls.flow_id, tls.capture_id, tls.sni, tls.client_is_orig, tls.version, tls.server_cipher, tls.ja3s, tls.alert])
+      .toEqual([2 * 2 ** 32 + 5, 2, 'a.example', true, 'TLSv1.3', 0x1301, 'ff', 0x0228]);
+    const quic = JSON.parse(lines.quic.bytes().toString('utf8'));
+    expect([quic.sni, quic.version, quic.client_initials, quic.server_initials, quic.retry]).toEqual(['a.example', 'TLSv1.3', 3, 3, true]);
+    expect(c.orphans()).toBe(0);
+  });
+});
