@@ -35,11 +35,14 @@ export function hashKey(k: Uint32Array, o: number): number {
 }
 
 /**
- * A 32-bit hash of a key given by its parts (low address, high address, ports word, protocol)
- * for the flow table's index: two lanes of multiply-xorshift, so the rounds of one run beside
- * the other's. Not the same value as hashKey.
+ * A 30-bit hash of a key given by its parts (low address, high address, the low endpoint's port
+ * and the high one's, protocol) for the flow table's index: two lanes of multiply-xorshift, so
+ * the rounds of one run beside the other's. Not the same value as hashKey. Ports come apart and
+ * the result has 30 bits so that every number crossing the call is a small integer (V8 boxes a
+ * larger one, an allocation per packet).
  */
-export function hashParts(lo: Uint32Array, hi: Uint32Array, ports: number, proto: number): number {
+export function hashParts(lo: Uint32Array, hi: Uint32Array, lowPort: number, highPort: number, proto: number): number {
+  const ports = (lowPort << 16) | highPort;
   let a = 0x9e3779b9, b = 0x7f4a7c15;
   for (let i = 0; i < 4; i++) {
     a = Math.imul(a ^ lo[i], 0x85ebca6b); a ^= a >>> 13;
@@ -50,7 +53,7 @@ export function hashParts(lo: Uint32Array, hi: Uint32Array, ports: number, proto
   let h = a ^ ((b << 16) | (b >>> 16));
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return (h ^ (h >>> 16)) & 0x3fffffff;
 }
 
 /** -1, 0 or 1: compares (a, aPort) with (b, bPort), addresses as 4 words. */

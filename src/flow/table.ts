@@ -109,12 +109,13 @@ export class FlowTable {
       // The key (key.ts): low endpoint's address, high endpoint's, ports (low << 16 | high), protocol.
       fromLow = compareEndpoints(p.src, sport, p.dst, dport) <= 0;
       const lo = fromLow ? p.src : p.dst, hi = fromLow ? p.dst : p.src;
-      const ports = fromLow ? ((sport << 16) | dport) >>> 0 : ((dport << 16) | sport) >>> 0;
-      const h = hashParts(lo, hi, ports, proto);
-      idx = this.find(lo, hi, ports, proto, h);
+      // The ports go as two 16-bit numbers: their 32-bit word would be boxed at each call.
+      const lowPort = fromLow ? sport : dport, highPort = fromLow ? dport : sport;
+      const h = hashParts(lo, hi, lowPort, highPort, proto);
+      idx = this.find(lo, hi, lowPort, highPort, proto, h);
       let restarted = false;
       if (idx >= 0 && this.mustRestart(idx, p, sec)) { idx = -1; restarted = true; }
-      if (idx < 0) idx = this.create(lo, hi, ports, h, p, sec, ns, fromLow, sport, dport, restarted);
+      if (idx < 0) idx = this.create(lo, hi, lowPort, highPort, h, p, sec, ns, fromLow, sport, dport, restarted);
       if (p.isFragment && (p.fragFirst || strayPorts >= 0)) this.frags.put(p.src, p.dst, proto, p.fragId, idx, this.ru[idx * this.rw + Row.W_GEN]);
     }
     const isOrig = fromLow === (this.ru[idx * this.rw + Row.W_ORIG_IS_LOW] === 1);
@@ -132,8 +133,9 @@ export class FlowTable {
     return true;
   }
 
-  private find(lo: Uint32Array, hi: Uint32Array, ports: number, proto: number, h: number): number {
+  private find(lo: Uint32Array, hi: Uint32Array, lowPort: number, highPort: number, proto: number, h: number): number {
     const ru = this.ru, index = this.index, mask = this.mask;
+    const ports = ((lowPort << 16) | highPort) >>> 0;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const f = index[s];
       if (f < 0) return -1;
@@ -148,7 +150,8 @@ export class FlowTable {
   private mustRestart(f: number, p: Decoded, sec: number): boolean {
     const firstSec = this.rf[f * this.rd + Row.F_FIRST_SEC];
     if (sec - firstSec >= this.opts.activeSec) { this.emit(f, EndReason.Active); return true; }
-    if (p.proto === TCP && p.tcpFull && (this.zeek.tcpIsReuse(f, p.tcpFlags, p.seq) ||
+    // (Only a SYN can be a reuse: the test keeps p.seq, boxed when above 2^30, off the other packets.)
+    if (p.proto === TCP && p.tcpFull && (((p.tcpFlags & SYN) !== 0 && this.zeek.tcpIsReuse(f, p.tcpFlags, p.seq)) ||
         (this.zeek.tcpIsAttempt(f) && sec - firstSec > ZEEK_TCP_ATTEMPT_DELAY_S))) {
       const closed = this.zeek.tcpClosed(f);
       this.emit(f, closed === 2 ? EndReason.Rst : closed === 1 ? EndReason.Fin : EndReason.Idle);
@@ -158,7 +161,7 @@ export class FlowTable {
   }
 
   /** `restarted`: the key's previous flow ended at this very packet (so this flow cannot continue one from an earlier range). */
-  private create(lo: Uint32Array, hi: Uint32Array, ports: number, h: number, p: Decoded, sec: number, ns: number, fromLow: boolean, sport: number, dport: number, restarted: boolean): number {
+  private create(lo: Uint32Array, hi: Uint32Array, lowPort: number, highPort: number, h: number, p: Decoded, sec: number, ns: number, fromLow: boolean, sport: number, dport: number, restarted: boolean): number {
     if (this.used >= this.opts.maxFlows) this.evictOldest();
     let f: number;
     if (this.freeTop > 0) f = this.freeList[--this.freeTop];
@@ -171,7 +174,7 @@ export class FlowTable {
     const fb = f * this.rd, wb = f * this.rw;
     ru[wb + Row.W_GEN]++;
     for (let i = 0; i < 4; i++) { ru[wb + Row.W_KEY + i] = lo[i]; ru[wb + Row.W_KEY + 4 + i] = hi[i]; }
-    ru[wb + Row.W_KEY + 8] = ports; ru[wb + Row.W_KEY + 9] = p.proto;
+    ru[wb + Row.W_KEY + 8] = (lowPort << 16) | highPort; ru[wb + Row.W_KEY + 9] = p.proto;
     ru[wb + Row.W_HASH] = h;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       if (this.index[s] < 0) { this.index[s] = f; break; }
@@ -267,7 +270,11 @@ export class FlowTable {
         const d = rf[fb + Row.F_SYN_ACK_TO_ACK];
         if (sa !== 0 && sa !== side && d !== d) rf[fb + Row.F_SYN_ACK_TO_ACK] = (rel - rf[fb + Row.F_SYN_ACK_REL]) / 1000;
       }
-      if (headerPacket && p.tcpFull) this.zeek.tcp(f, isOrig, fl, p.seq, p.ack, p.payloadLen, p.window, p.payloadCaptured);
+      if (headerPacket && p.tcpFull) {
+        const z = this.zeek;
+        z.seqIn[0] = p.seq; z.seqIn[1] = p.ack;
+        z.tcpSegment(f, isOrig, fl, p.payloadLen, p.window, p.payloadCaptured);
+      }
       if (l !== LIST_CLOSING) {
         if (this.zeek.tcpClosed(f) !== 0) { rf[fb + Row.F_CLOSE_SEC] = sec + ns / 1e9; this.lru.pushTail(f, LIST_CLOSING); }
         else this.lru.pushTail(f, LIST_TCP);

@@ -147,6 +147,8 @@ export class ZeekState {
   private readonly ho: number;
   /** Out-parameter of relSeq(): Zeek's `underflow` flag. */
   private under = false;
+  /** The segment tcpSegment() reads: sequence number, acknowledgment number (u32 each), and (its own) the sequence number one past the segment. */
+  readonly seqIn = new Uint32Array(3);
 
   /** With `buffer`, the state lives in it (at `layout`, capacity slots); its owner grows it and calls attach(). */
   constructor(capacity: number, layout: ZeekLayout = OWN_LAYOUT, buffer?: ArrayBuffer) {
@@ -285,8 +287,14 @@ export class ZeekState {
     }
   }
 
-  /** get_relative_seq(); sets this.under. Negative results stand for Zeek's wrapped uint64. */
-  private relSeq(e: number, cur: number, last: number, wraps: number): number {
+  /**
+   * get_relative_seq() of seqIn[which] (0: the segment's sequence number, 1: its ack) against the
+   * endpoint's fields at e + lastAt and e + wrapsAt; sets this.under. Negative results stand for
+   * Zeek's wrapped uint64.
+   */
+  private relSeq(e: number, which: number, lastAt: number, wrapsAt: number): number {
+    const cur = this.seqIn[which], last = this.u[e + lastAt];
+    let wraps = this.u[e + wrapsAt];
     const delta = (cur - last) | 0;
     if (delta < 0) {
       if (wraps && cur > last) --wraps;
@@ -303,13 +311,17 @@ export class ZeekState {
     return wraps * TWO32 + cur - start;
   }
 
-  private updateLastSeq(e: number, seq: number): void {
+  /** update_last_seq() to the segment's end (seqIn[2]). */
+  private updateLastSeq(e: number): void {
+    const seq = this.seqIn[2];
     if (seq < this.u[e + E_LAST]) this.u[e + E_SEQW]++;
     this.u[e + E_LAST] = seq;
   }
 
-  private initEndpoint(e: number, syn: number, firstSeq: number, last: number): void {
-    const u = this.u;
+  /** Numbers the endpoint from the segment (seqIn[0], its end seqIn[2]) where Zeek's Init/InitEndpoint would. */
+  private initEndpoint(e: number, syn: number): void {
+    const u = this.u, firstSeq = this.seqIn[0];
+    let last = this.seqIn[2];
     switch (u[e + E_ST]) {
       case INACTIVE:
         if (syn) {
@@ -475,8 +487,7 @@ export class ZeekState {
   // ------------------------------------------------------------------ TCP state machine
 
   /** UpdateStateMachine(); returns 1 for do_close. `isOrig` is Zeek's value at packet start (stale after a flip, as in Zeek). */
-  private stateMachine(slot: number, e: number, pe: number, baseSeq: number, len: number, isOrig: boolean,
-    flags: number): number {
+  private stateMachine(slot: number, e: number, pe: number, len: number, isOrig: boolean, flags: number): number {
     const u = this.u, sb = this.ub(slot);
     const syn = flags & F_SYN, fin = flags & F_FIN, rst = flags & F_RST, ack = flags & F_ACK;
     let doClose = 0;
@@ -486,7 +497,7 @@ export class ZeekState {
           if (isOrig) {
             this.setState(e, ack ? SYN_ACK_SENT : SYN_SENT);
           } else {
-            if (!ack && u[pe + E_ST] === SYN_ACK_SENT && baseSeq === u[e + E_START]) {
+            if (!ack && u[pe + E_ST] === SYN_ACK_SENT && this.seqIn[0] === u[e + E_START]) {
               // SYN/SYN-ACK reversal: flip and establish.
               u[sb + S_PARTIAL] = 0;
               this.flipRoles(slot);
@@ -564,15 +575,25 @@ export class ZeekState {
    * captured (default payloadLen); fewer than payloadLen means the data is missing for gap purposes. */
   tcp(slot: number, isOrig: boolean, flags: number, seq: number, ack: number, payloadLen: number, window: number,
     capLen: number = payloadLen): void {
-    const u = this.u, g = this.g;
+    this.seqIn[0] = seq;
+    this.seqIn[1] = ack;
+    this.tcpSegment(slot, isOrig, flags, payloadLen, window, capLen);
+  }
+
+  /**
+   * tcp() with the sequence and acknowledgment numbers put in `seqIn` first (0 and 1), the way
+   * the decode loop calls it: a u32 above 2^30 handed to a function V8 does not inline is boxed,
+   * one heap number per call, where a typed-array slot costs nothing.
+   */
+  tcpSegment(slot: number, isOrig: boolean, flags: number, payloadLen: number, window: number, capLen: number): void {
+    const u = this.u, g = this.g, r = this.seqIn;
     const sb = this.ub(slot);
     const side = isOrig ? 0 : 1;
     const e = sb + EU0 + side * EU, pe = sb + EU0 + (side ^ 1) * EU;
     const q = this.gb(slot) + side * GF, pq = this.gb(slot) + (side ^ 1) * GF;
     const syn = flags & F_SYN, fin = flags & F_FIN, rst = flags & F_RST, ackf = flags & F_ACK;
     const len = payloadLen;
-    seq >>>= 0;
-    ack >>>= 0;
+    const seq = r[0], ack = r[1];
     const zIsOrig = side === u[sb + S_SWAP]; // Process()'s is_orig: not updated by a flip below
 
     // SetPartialStatus(flags, endpoint->IsOrig())
@@ -587,9 +608,10 @@ export class ZeekState {
     if (fin) segLen++;
     if (rst) segLen -= len;
     const onePast = (seq + segLen) >>> 0;
+    r[2] = onePast;
 
-    this.initEndpoint(e, syn, seq, onePast);
-    const relSeq = this.relSeq(e, seq, u[e + E_LAST], u[e + E_SEQW]);
+    this.initEndpoint(e, syn);
+    const relSeq = this.relSeq(e, 0, E_LAST, E_SEQW);
     const seqUnderflow = this.under;
 
     // update_history()
@@ -640,7 +662,7 @@ export class ZeekState {
         u[pe + E_ACK] = a;
         u[pe + E_LAST] = a;
       } else {
-        relAck = this.relSeq(pe, ack, u[pe + E_ACK], u[pe + E_ACKW]);
+        relAck = this.relSeq(pe, 1, E_ACK, E_ACKW);
         if (this.under) relAck = 0;
         else if (!rst) {
           // update_ack_seq()
@@ -658,16 +680,16 @@ export class ZeekState {
     if ((syn || rst) && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) {
       // distrust
     } else if (fin && u[e + E_LAST] === ((u[e + E_START] + 1) >>> 0)) {
-      this.updateLastSeq(e, onePast);
+      this.updateLastSeq(e);
     } else if (u[e + E_ST] === RESET) {
       // distrust anything after a RST
     } else if (deltaLast > 0) {
-      this.updateLastSeq(e, onePast);
+      this.updateLastSeq(e);
     } else if (len > 0) {
       this.scaled(slot, side, 0x54 /* T */, e + E_RX);
     }
 
-    const doClose = this.stateMachine(slot, e, pe, seq, len, zIsOrig, flags);
+    const doClose = this.stateMachine(slot, e, pe, len, zIsOrig, flags);
 
     if (ackf) this.ackReceived(slot, side ^ 1, pe, e, pq, relAck);
 

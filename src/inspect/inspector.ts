@@ -76,20 +76,30 @@ export class FlowInspector {
   /** Flows inspected (a session or DNS datagrams). */
   inspected = 0;
 
-  /** One packet of flow `slot` (tag: the flow's id in this range), from its originator when dir is 0. */
-  packet(slot: number, tag: number, dir: number, p: Decoded, buf: Uint8Array, sec: number, ns: number): void {
+  /**
+   * The packet's flow tag (the flow's id in this range) and its time (seconds, nanoseconds), which
+   * the caller writes before each packet(). They come this way, not as arguments, because a tag or
+   * a time in seconds is above 2^30, and V8 boxes such a number at each call it does not inline:
+   * an allocation for every packet, inspected or not.
+   */
+  readonly at = new Float64Array(3);
+
+  /** One packet of flow `slot` (tag and time in `at`), from its originator when dir is 0. */
+  packet(slot: number, dir: number, p: Decoded, buf: Uint8Array): void {
     if (slot >= this.mode.length) this.grow(slot);
-    if (this.slotTag[slot] !== tag) this.reset(slot, tag);
+    const at = this.at;
+    if (this.slotTag[slot] !== at[0]) this.reset(slot, at[0]);
     const m = this.mode[slot];
     if (m === M_OFF) return;
     const ctx = this.ctx;
-    ctx.sec = sec; ctx.ns = ns; ctx.recordOffset = p.recordOffset;
+    ctx.sec = at[1]; ctx.ns = at[2]; ctx.recordOffset = p.recordOffset;
     try {
       const proto = p.proto;
-      if (proto === TCP) this.tcpPacket(slot, tag, dir, m, p, buf);
-      else if (proto === UDP) this.udpPacket(slot, tag, dir, m, p, buf);
-      else if (proto === SCTP) this.sctpPacket(slot, tag, dir, m, p, buf);
-      else if (proto === ICMP || proto === ICMPV6) inspectIcmpQuote(this.ctx, tag, dir, p, buf);
+      // (The flow's tag is read again where a session is made, from slotTag: not passed on, so not boxed.)
+      if (proto === TCP) this.tcpPacket(slot, dir, m, p, buf);
+      else if (proto === UDP) this.udpPacket(slot, dir, m, p, buf);
+      else if (proto === SCTP) this.sctpPacket(slot, dir, m, p, buf);
+      else if (proto === ICMP || proto === ICMPV6) inspectIcmpQuote(this.ctx, at[0], dir, p, buf);
     } catch {
       // Parsers do not throw on bad input; should one, the flow is no longer inspected and the worker goes on.
       this.failed(slot);
@@ -140,7 +150,7 @@ export class FlowInspector {
   }
 
   /** SCTP: the user data of DATA chunks, in arrival order per direction, read as HTTP/1.x when it looks like it. */
-  private sctpPacket(slot: number, tag: number, dir: number, m: number, p: Decoded, buf: Uint8Array): void {
+  private sctpPacket(slot: number, dir: number, m: number, p: Decoded, buf: Uint8Array): void {
     let off = p.payloadOff;
     const end = off + p.payloadCaptured;
     while (end - off >= 4) {
@@ -155,7 +165,7 @@ export class FlowInspector {
             if (++this.tries[slot] >= MAX_TRIES) this.mode[slot] = M_OFF;
             return;
           }
-          this.sctp[slot] = new HttpSession(this.ctx, tag);
+          this.sctp[slot] = new HttpSession(this.ctx, this.slotTag[slot]);
           this.mode[slot] = m = M_SCTP;
           this.inspected++;
         }
@@ -168,7 +178,7 @@ export class FlowInspector {
     }
   }
 
-  private tcpPacket(slot: number, tag: number, dir: number, m: number, p: Decoded, buf: Uint8Array): void {
+  private tcpPacket(slot: number, dir: number, m: number, p: Decoded, buf: Uint8Array): void {
     if (m === M_TLS_CUT) { this.tlsCutPacket(slot, dir, p, buf); return; }
     if (m === M_NEW) {
       if ((p.tcpFlags & SYN) !== 0) this.synSeq[slot * 2 + dir] = p.seq;
@@ -182,7 +192,7 @@ export class FlowInspector {
           looksLikeTlsHello(buf, o, p.payloadCaptured) && dnsFlavorForPorts(p.sport, p.dport) === null && p.sport !== 179 && p.dport !== 179) {
         const client = buf[o + 5] === 1;
         const rec: TlsRec = {
-          tag, sec: this.ctx.sec, ns: this.ctx.ns, clientIsOrig: client === (dir === 0), client: null, server: null, certChain: [], alert: -1,
+          tag: this.slotTag[slot], sec: this.ctx.sec, ns: this.ctx.ns, clientIsOrig: client === (dir === 0), client: null, server: null, certChain: [], alert: -1,
         };
         this.readCutHello(rec, client, buf, o, p.payloadCaptured);
         this.cutFirst[slot] = client ? 1 : 2;
@@ -193,6 +203,7 @@ export class FlowInspector {
         this.inspected++;
         return;
       }
+      const tag = this.slotTag[slot];
       let session: TcpSession | DeferredSession | null = this.tcpSession(p.sport, p.dport, buf, p.payloadOff, p.payloadCaptured, tag);
       if (session === null) {
         const isn = this.synSeq[slot * 2 + dir];
@@ -230,7 +241,7 @@ export class FlowInspector {
     return null;
   }
 
-  private udpPacket(slot: number, tag: number, dir: number, m: number, p: Decoded, buf: Uint8Array): void {
+  private udpPacket(slot: number, dir: number, m: number, p: Decoded, buf: Uint8Array): void {
     const off = p.payloadOff, len = p.payloadCaptured;
     if (len === 0) return;
     if (m === M_NEW) {
@@ -240,7 +251,7 @@ export class FlowInspector {
         this.flavor[slot] = FLAVORS.indexOf(flavor);
         this.inspected++;
       } else if (quickLooksLikeQuicInitial(buf, off, len)) {
-        this.quic[slot] = new QuicSession(this.ctx, tag);
+        this.quic[slot] = new QuicSession(this.ctx, this.slotTag[slot]);
         this.mode[slot] = M_QUIC;
         this.inspected++;
       } else {
@@ -252,7 +263,7 @@ export class FlowInspector {
     if (m === M_DNS) {
       if (this.dnsCount[slot] >= MAX_DNS_MESSAGES_PER_FLOW) { this.ctx.note('dns_flow_message_limit'); return; }
       this.dnsCount[slot]++;
-      inspectDnsDatagram(this.ctx, tag, dir === 0, FLAVORS[this.flavor[slot]], buf, off, len, 'udp', len < p.payloadLen);
+      inspectDnsDatagram(this.ctx, this.slotTag[slot], dir === 0, FLAVORS[this.flavor[slot]], buf, off, len, 'udp', len < p.payloadLen);
     } else if (m === M_QUIC) {
       const q = this.quic[slot]!;
       q.datagram(buf, off, len, dir === 0, len < p.payloadLen);

@@ -73,8 +73,9 @@ export class PacketProcessor implements PacketSink {
       }
       if (insp !== null && (p.payloadLen > 0 || (p.tcpFlags & SYN) !== 0) &&
           (p.hasPorts ? (proto === TCP || proto === UDP || proto === SCTP) : (proto === ICMP || proto === ICMPV6) && p.payloadCaptured > 0)) {
-        const f = flows.lastFlow;
-        insp.packet(f, flows.tagOf(f), flows.lastIsOrig ? 0 : 1, p, buf, tsSec, tsNs);
+        const f = flows.lastFlow, at = insp.at;
+        at[0] = flows.tagOf(f); at[1] = tsSec; at[2] = tsNs;
+        insp.packet(f, flows.lastIsOrig ? 0 : 1, p, buf);
       }
     }
     else if (p.l3 === L3.NonIp) {
