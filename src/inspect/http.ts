@@ -276,6 +276,20 @@ interface Building {
  */
 /** Bytes of the first head buffer when the first bytes fit in it (V8's in-heap typed array limit). */
 const SMALL_HEAD = 64;
+/** The size a head buffer grows to first. A typed array this large lives outside V8's heap: making one costs a malloc and a tracked backing store, so stopped streams give theirs back for the next. */
+const POOLED_HEAD = 1024;
+const MAX_POOLED_HEADS = 64;
+const headPool: Uint8Array[] = [];
+const NO_HEAD = new Uint8Array(0);
+
+function takeHead(size: number): Uint8Array {
+  return size === POOLED_HEAD && headPool.length > 0 ? headPool.pop()! : new Uint8Array(size);
+}
+
+/** A buffer its stream no longer holds (nothing else refers to a head buffer). */
+function giveHead(b: Uint8Array): void {
+  if (b.length === POOLED_HEAD && headPool.length < MAX_POOLED_HEADS) headPool.push(b);
+}
 
 export class HttpStream {
   /** What this direction carries, once known. */
@@ -294,7 +308,7 @@ export class HttpStream {
   private readonly maxPath: number;
   private readonly maxValue: number;
   private st = S_HEAD;
-  private head = new Uint8Array(0);
+  private head: Uint8Array = NO_HEAD;
   private have = 0;
   private lineStart = 0;
   private startLineDone = false;
@@ -424,10 +438,11 @@ export class HttpStream {
     if (need > this.head.length) {
       // V8 keeps a typed array of up to 64 bytes in its heap; a larger one costs a malloc and a
       // tracked backing store. A head cut by a small snaplen fits in 64 bytes.
-      let size = this.head.length === 0 && need <= SMALL_HEAD ? SMALL_HEAD : Math.max(this.head.length * 2, 1024);
+      let size = this.head.length === 0 && need <= SMALL_HEAD ? SMALL_HEAD : Math.max(this.head.length * 2, POOLED_HEAD);
       while (size < need) size *= 2;
-      const grown = new Uint8Array(Math.min(size, this.maxHead));
-      grown.set(this.head.subarray(0, this.have));
+      const grown = takeHead(Math.min(size, this.maxHead));
+      if (this.have > 0) grown.set(this.head.subarray(0, this.have));
+      giveHead(this.head);
       this.head = grown;
     }
     const h = this.head, at = this.have;
@@ -641,7 +656,7 @@ export class HttpStream {
     this.headerLines = 0;
     this.bareLf = false;
     this.cur = null;
-    if (this.head.length > 4096) this.head = new Uint8Array(0); // do not keep a large buffer between heads
+    if (this.head.length > 4096) this.head = NO_HEAD; // do not keep a large buffer between heads
   }
 
   /** Bytes that cannot start a head. */
@@ -743,7 +758,8 @@ export class HttpStream {
   private stop(why: HttpStopReason): void {
     this.st = S_STOPPED;
     this.stopped = why;
-    this.head = new Uint8Array(0);
+    giveHead(this.head);
+    this.head = NO_HEAD;
     this.have = 0;
     this.cur = null;
   }

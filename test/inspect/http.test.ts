@@ -485,3 +485,33 @@ describe('robustness', { timeout: 60_000 }, () => {
   });
 });
 
+
+describe('head buffers shared between streams', () => {
+  it('streams read heads in small pieces side by side while others stop and give their buffers back', () => {
+    // Each head is well over 64 bytes, so every stream grows into a pooled buffer; every third
+    // stream loses bytes halfway (a gap stops it and its buffer goes back to the pool) while the
+    // others are still reading theirs. A buffer handed to two live streams would mix their heads.
+    const n = 30;
+    const heads = Array.from({ length: n }, (_, i) => enc(
+      `GET /item/${i}/${'p'.repeat(40 + i)} HTTP/1.1\r\nHost: h${i}.example\r\nUser-Agent: agent-${i}-${'u'.repeat(i)}\r\n\r\n`));
+    const streams = heads.map(() => new HttpStream());
+    const out: HttpRecord[][] = heads.map(() => []);
+    const piece = 5;
+    for (let at = 0; heads.some((h) => at < h.length); at += piece) {
+      for (let i = 0; i < n; i++) {
+        if (at >= heads[i].length || streams[i].stopped !== null) continue;
+        if (i % 3 === 0 && at >= heads[i].length / 2) { streams[i].gap(3); continue; }
+        out[i].push(...streams[i].push(heads[i].subarray(at, Math.min(at + piece, heads[i].length))));
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      if (i % 3 === 0) {
+        expect(streams[i].stopped).toBe('gap');
+        expect(out[i]).toEqual([]);
+        continue;
+      }
+      const [r] = reqs(out[i]);
+      expect([out[i].length, r.host, r.path, r.userAgent]).toEqual([1, `h${i}.example`, `/item/${i}/${'p'.repeat(40 + i)}`, `agent-${i}-${'u'.repeat(i)}`]);
+    }
+  });
+});
