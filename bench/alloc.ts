@@ -32,7 +32,7 @@ const ti = argv.indexOf('--top');
 const top = ti >= 0 ? Math.max(1, Number(argv[ti + 1])) : 8;
 const mi = argv.indexOf('--mode');
 const mode = mi >= 0 ? argv[mi + 1] : null;
-const file = argv.find((a, i) => !a.startsWith('--') && i !== ti + 1 && i !== mi + 1) ??
+const file = argv.find((a, i) => !a.startsWith('--') && (ti < 0 || i !== ti + 1) && (mi < 0 || i !== mi + 1)) ??
   join(root, 'bench', 'out', 'ixp-mix-1000000-s128.pcap');
 
 interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
