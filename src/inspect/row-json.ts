@@ -11,7 +11,7 @@
 import { dnsRcodeName, dnsTypeName } from './dns.js';
 import { tlsVersionName } from './tls.js';
 import { JsonText } from './json-text.js';
-import type { CertRec, DnsMsgRec, HttpRec, QuicRec, TlsHelloFields, TlsRec, TlsServerFields } from './records.js';
+import type { CertRec, DnsAnswer, DnsMsgRec, HttpRec, QuicRec, TlsHelloFields, TlsRec, TlsServerFields } from './records.js';
 
 /** The rows the main thread's collector holds (src/pipeline/inspect-collector.ts), made from the packed form below. */
 export interface TlsRow { tag: number; head: string; clientIsOrig: boolean; client: string | null; server: string | null; certChain: string | null; alert: number }
@@ -53,14 +53,6 @@ export interface InspectRows {
   anomalies: [string, number, number][];
 }
 
-/**
- * What a row without that part says: the members of a part that are not null or [] (the others
- * are left out; see JsonText).
- */
-export const NO_CLIENT = ',"ech":false,"hello_truncated":false';
-export const NO_SERVER = '';
-export const NO_RESPONSE = ',"svcb_ech":false';
-
 /** The writer of every row text in this thread (rows are made one at a time). */
 const J = new JsonText();
 
@@ -100,26 +92,40 @@ export function packQuicRow(out: PackedRows, q: QuicRec): void {
     clientJson(q.client), serverJson(q.server), q.clientPackets, q.serverPackets, q.retry);
 }
 
-export function packDnsRow(out: PackedRows, m: DnsMsgRec): void {
-  let resp: string | null = null;
-  if (m.response) {
-    let minTtl: number | null = null;
-    for (const a of m.answers) if (minTtl === null || a.ttl < minTtl) minTtl = a.ttl;
-    J.begin().mStr(',"rcode":', dnsRcodeName(m.rcode));
-    for (let i = 0; i < m.answers.length; i++) {
-      const a = m.answers[i];
-      J.raw(i === 0 ? ',"answers":[{"name":' : ',{"name":').str(a.name).raw(',"type":').str(dnsTypeName(a.type)).raw(',"ttl":').num(a.ttl >>> 0)
-        .raw(',"data":').str(a.data).raw('}');
-    }
-    if (m.answers.length > 0) J.raw(']');
-    resp = J.mStrs(',"answer_addrs":', m.addrs).mNum(',"min_ttl":', minTtl).mStrs(',"svcb_alpn":', m.svcbAlpn)
-      .mBool(',"svcb_ech":', m.svcbEch).end();
+/** A DNS row's response members (rcode .. svcb_ech). */
+function responseJson(rcode: string | null, answers: readonly DnsAnswer[], addrs: readonly string[],
+  svcbAlpn: readonly string[], svcbEch: boolean): string {
+  let minTtl: number | null = null;
+  for (const a of answers) if (minTtl === null || a.ttl < minTtl) minTtl = a.ttl;
+  J.begin().mStr(',"rcode":', rcode);
+  for (let i = 0; i < answers.length; i++) {
+    const a = answers[i];
+    J.raw(i === 0 ? ',"answers":[{"name":' : ',{"name":').str(a.name).raw(',"type":').str(dnsTypeName(a.type)).raw(',"ttl":').num(a.ttl >>> 0)
+      .raw(',"data":').str(a.data).raw('}');
   }
+  if (answers.length > 0) J.raw(']');
+  return J.mStrs(',"answer_addrs":', addrs).mNum(',"min_ttl":', minTtl).mStrs(',"svcb_alpn":', svcbAlpn)
+    .mBool(',"svcb_ech":', svcbEch).end();
+}
+
+export function packDnsRow(out: PackedRows, m: DnsMsgRec): void {
+  const resp = m.response ? responseJson(dnsRcodeName(m.rcode), m.answers, m.addrs, m.svcbAlpn, m.svcbEch) : null;
   const common = J.begin().mStr(',"transport":', m.transport).mStr(',"flavor":', m.flavor).mNum(',"id":', m.id)
     .mStr(',"query_name":', m.qname).mStr(',"query_type":', m.qtype >= 0 ? dnsTypeName(m.qtype) : null)
     .mNum(',"opcode":', m.opcode).end();
   out.push(m.tag, m.sec, m.ns, m.response, m.id, m.qname, m.qtype, common, m.flags, m.truncated, resp);
 }
+
+/**
+ * What a row without that part says, written by the part's own writer from a part that knows
+ * nothing: its members that are not null or [] (JsonText leaves those out), such as false flags.
+ */
+export const NO_CLIENT = clientJson({
+  legacyVersion: -1, maxVersion: -1, supportedVersions: [], sni: null, alpn: [], cipherSuites: [], extensions: [],
+  groups: [], sigAlgs: [], ech: false, sessionIdLength: -1, ja3: null, ja3Hash: null, ja4: null, ja4r: null, truncated: false,
+})!;
+export const NO_SERVER = serverJson({ version: -1, cipher: -1, alpn: null, ja3s: null })!;
+export const NO_RESPONSE = responseJson(null, [], [], [], false);
 
 export function packHttpRow(out: PackedRows, h: HttpRec): void {
   out.push(h.tag,

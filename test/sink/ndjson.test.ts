@@ -134,6 +134,14 @@ describe('packed rows (src/inspect/row-json.ts)', () => {
   });
 });
 
+describe('the text of a missing part (NO_CLIENT, NO_SERVER, NO_RESPONSE)', () => {
+  it('is what the part writers make of a part that knows nothing: its false flags, nothing null or empty', async () => {
+    const rj = await import('../../src/inspect/row-json.js');
+    // (A new flag in a part's writer changes these by itself; this pins that it is seen.)
+    expect([rj.NO_CLIENT, rj.NO_SERVER, rj.NO_RESPONSE]).toEqual([',"ech":false,"hello_truncated":false', '', ',"svcb_ech":false']);
+  });
+});
+
 describe('InspectCollector joins the parts of a flow read in different ranges', () => {
   it('TLS takes the hello part and the other part fills what it lacks; QUIC sums both parts', async () => {
     const rj = await import('../../src/inspect/row-json.js');
