@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import {
-  AS_TRANS, BgpSession, BgpStream, mergeAs4Path, originAs, parseBgpAttributes, parseBgpHeader, parseBgpMessage,
+  AS_TRANS, BgpSession, BgpStream, emptyAttributes, mergeAs4Path, originAs, parseBgpAttributes, parseBgpHeader, parseBgpMessage,
   parseBgpUpdate, type BgpMessage, type BgpParseOptions, type BgpUpdate,
 } from '../../src/context/bgp-message.js';
 import { TcpStreams } from '../../src/inspect/tcp-stream.js';
@@ -306,6 +306,16 @@ describe('UPDATE', () => {
     expect(a.anomalies).toEqual(['bgp_bad_origin', 'bgp_bad_attr_length', 'bgp_attr_duplicate', 'bgp_attr_truncated']);
     const u = parseBgpUpdate(Uint8Array.from([0, 5, 1]), 0, 3, AS4);
     expect(u.anomalies).toEqual(['bgp_update_truncated']);
+  });
+
+  test('an UPDATE that carries nothing starts from the same attribute defaults as emptyAttributes()', () => {
+    // parseBgpUpdate writes its defaults out in one literal (a spread made V8 use a slow object),
+    // beside emptyAttributes(): the two must not drift apart.
+    const u = parseBgpUpdate(Uint8Array.from([0, 0, 0, 0]), 0, 4, AS4);
+    const base = emptyAttributes();
+    const shared = Object.fromEntries(Object.keys(base).map((k) => [k, u[k as keyof BgpUpdate]]));
+    expect(shared).toEqual(base);
+    expect([u.withdrawn, u.nlri, u.withdrawnPathIds, u.nlriPathIds]).toEqual([[], [], null, null]);
   });
 
   test('NOTIFICATION with a shutdown communication, ROUTE-REFRESH', () => {
