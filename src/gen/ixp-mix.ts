@@ -9,7 +9,8 @@
  *    mid-stream and one-way (asymmetric routing) flows, retransmissions),
  *    TLS (ClientHello with SNI), HTTP/1.1, SSH, SMTP+STARTTLS and BGP
  *    sessions between the member routers;
- *  - UDP: DNS (real wire format, A/AAAA/TXT, NXDOMAIN), QUIC-like 443,
+ *  - UDP: DNS (real wire format, A/AAAA/TXT, NXDOMAIN), QUIC on 443 (real v1
+ *    Initials with a ClientHello and a ServerHello, quic-initial.ts; the rest random),
  *    NTP, high-port UDP, probes answered by ICMP port-unreachable;
  *  - ICMP/ICMPv6 echo, ICMP errors quoting the UDP header, IPv6 ND, ARP, LLDP;
  *  - IPv4 fragments (large DNS responses, large pings).
@@ -29,6 +30,9 @@
  * materialised.
  */
 import { PcapWriter } from './pcap-writer.js';
+import { BW } from './byte-writer.js';
+import { ackFrame, cryptoFrame, initialOverhead, quicClientHello, quicServerHello, sealInitial } from './quic-initial.js';
+import { deriveInitialKeys, type QuicInitialKeys } from '../inspect/quic-crypto.js';
 
 // ---------------------------------------------------------------------------
 // Deterministic PRNG: xoshiro128** seeded through splitmix32
@@ -270,26 +274,6 @@ function foldCsum(s: number): number {
 }
 
 /** Growable byte writer for building protocol messages. */
-class BW {
-  a: number[] = [];
-  get n(): number { return this.a.length; }
-  u8(v: number): this { this.a.push(v & 255); return this; }
-  u16(v: number): this { this.a.push((v >>> 8) & 255, v & 255); return this; }
-  u24(v: number): this { this.a.push((v >>> 16) & 255, (v >>> 8) & 255, v & 255); return this; }
-  u32(v: number): this { this.a.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255); return this; }
-  bytes(x: ArrayLike<number>): this { for (let i = 0; i < x.length; i++) this.a.push(x[i] & 255); return this; }
-  ascii(s: string): this { for (let i = 0; i < s.length; i++) this.a.push(s.charCodeAt(i) & 127); return this; }
-  zeros(n: number): this { for (let i = 0; i < n; i++) this.a.push(0); return this; }
-  mark16(): number { const p = this.a.length; this.a.push(0, 0); return p; }
-  mark24(): number { const p = this.a.length; this.a.push(0, 0, 0); return p; }
-  fill16(p: number): void { const l = this.a.length - p - 2; this.a[p] = (l >>> 8) & 255; this.a[p + 1] = l & 255; }
-  fill24(p: number): void {
-    const l = this.a.length - p - 3;
-    this.a[p] = (l >>> 16) & 255; this.a[p + 1] = (l >>> 8) & 255; this.a[p + 2] = l & 255;
-  }
-  out(): Uint8Array { return new Uint8Array(this.a); }
-}
-
 function asciiBytes(s: string): Uint8Array {
   const b = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 127;
@@ -1012,6 +996,9 @@ class QuicFlow extends Flow {
   initLen = 1250;
   /** The first server datagram coalesces Initial + Handshake. */
   firstServer = true;
+  /** Initial keys from cid0 (made at the first Initial), and the next Initial packet number per direction. */
+  keys: QuicInitialKeys | null = null;
+  readonly initialPn = [0, 0];
 
   step(g: Engine): void {
     const t = this.t, r = g.rng;
@@ -2304,10 +2291,33 @@ class Engine {
     const d = this.dgram, r = this.rng;
     const k = r.int(POOL_SIZE);
     this.pool.copy(d, 0, k, k + Math.min(len, this.snaplen));
-    const first = type2 >= 0 ? Math.min(len1, len - 40) : len;
-    writeQuicLong(d, 0, first, type, dcid, scid, r.u32());
+    let first = type2 >= 0 ? Math.min(len1, len - 40) : len;
+    const rnd = r.u32();
+    // An Initial is real: sealed with the keys an observer derives (its random bytes come from
+    // the pool at k, so the generator's random sequence is the same as with a placeholder).
+    if (type === 0) first = this.quicInitial(f, dir, d, first, dcid, scid, this.pool.subarray(k, k + 64));
+    else writeQuicLong(d, 0, first, type, dcid, scid, rnd);
     if (type2 >= 0) writeQuicLong(d, first, len - first, type2, dcid, scid, r.u32());
     this.udpRawBuf(f, dir, t, dir === 0 ? f.sport : 443, dir === 0 ? 443 : f.sport, d, len);
+  }
+
+  /**
+   * A flow's Initial at d[0], of `size` bytes or what its frames need: the client's first carries
+   * the ClientHello (a name made from the flow's first DCID), the server's an ACK and the
+   * ServerHello, the client's second an ACK. Returns its size.
+   */
+  private quicInitial(f: QuicFlow, dir: number, d: Buffer, size: number, dcid: Uint8Array, scid: Uint8Array, random: Uint8Array): number {
+    f.keys ??= deriveInitialKeys(1, f.cid0)!;
+    const pn = f.initialPn[dir]++;
+    let frames: Uint8Array;
+    if (dir === 1) frames = concatBytes([ackFrame(0), cryptoFrame(quicServerHello(random))]);
+    else if (pn === 0) {
+      const name = `${DNS_HOSTS[f.cid0[0] % DNS_HOSTS.length]}.${DNS_DOMAINS[f.cid0[1] % DNS_DOMAINS.length]}`;
+      frames = cryptoFrame(quicClientHello(name, random, f.cidC));
+    } else frames = ackFrame(0);
+    const n = Math.max(size, initialOverhead(dcid, scid) + frames.length);
+    sealInitial(d, 0, n, f.keys, dir === 1, dcid, scid, pn, frames);
+    return n;
   }
 
   quicShort(f: QuicFlow, dir: number, t: number, len: number): void {

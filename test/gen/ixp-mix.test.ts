@@ -269,6 +269,22 @@ describe('ixp-mix generator', () => {
       expect(count(/:icmpv6/)).toBeGreaterThan(0);
     }, 60_000);
 
+    it('QUIC Initials are real: tshark opens them (ClientHello with SNI and h3, ServerHello) on the full-size capture', () => {
+      // -o quic... none needed: Initial keys come from the client's DCID, as for any observer.
+      const rows = lines(tshark(['-r', full, '-Y', 'quic.long.packet_type == 0 && tls.handshake.type', '-T', 'fields', '-E', 'separator=/t',
+        '-e', 'udp.srcport', '-e', 'tls.handshake.type', '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.extensions_alpn_str']));
+      const hellos = rows.map((r) => r.split('\t'));
+      const ch = hellos.filter((h) => h[1] === '1');
+      const sh = hellos.filter((h) => h[1].split(',').includes('2'));
+      expect(ch.length).toBeGreaterThan(10);
+      expect(sh.length).toBeGreaterThan(10);
+      for (const h of ch) {
+        expect(h[2], h.join(' ')).toMatch(/^[a-z]+\.example\.(com|net|org)$/);
+        expect(h[3]).toBe('h3');
+      }
+      for (const h of sh) expect(h[0]).toBe('443');
+    }, 60_000);
+
     it('agrees that frame length = L2 header + IP length (padded to 60)', () => {
       const rows = lines(tshark(['-r', full, '-Y', 'ip || ipv6', '-T', 'fields', '-E', 'separator=/t',
         '-e', 'frame.len', '-e', 'vlan.id', '-e', 'ieee8021ad.id', '-e', 'ip.len', '-e', 'ipv6.plen']));
