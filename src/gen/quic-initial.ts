@@ -64,6 +64,7 @@ export function quicServerHello(random: Uint8Array): Uint8Array {
 
 /** A CRYPTO frame at offset 0 (type, offset, 2-byte length varint, data). */
 export function cryptoFrame(data: Uint8Array): Uint8Array {
+  if (data.length > 0x3fff) throw new RangeError(`CRYPTO data of ${data.length} bytes does not fit a 2-byte length`);
   const w = new BW();
   w.u8(0x06).u8(0).u16(0x4000 | data.length).bytes(data);
   return w.out();
@@ -71,6 +72,7 @@ export function cryptoFrame(data: Uint8Array): Uint8Array {
 
 /** An ACK frame for packet number `largest` alone (no delay, no more ranges). */
 export function ackFrame(largest: number): Uint8Array {
+  if (!(largest >= 0 && largest < 64)) throw new RangeError(`packet number ${largest} does not fit a 1-byte varint`);
   return Uint8Array.of(0x02, largest & 0x3f, 0, 0, 0);
 }
 
