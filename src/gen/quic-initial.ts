@@ -3,12 +3,13 @@
  * carrying a TLS 1.3 ClientHello or ServerHello (handshake messages without the record layer),
  * protected with the Initial keys that anyone can derive from the client's first Destination
  * Connection ID. An on-path observer (onpath, tshark, Zeek) can open them, as on a real link.
- * The key schedule is the inspector's (src/inspect/quic-crypto.ts, checked against the RFC 9001
- * Appendix A vectors); the sealing here is the sender's side of it.
+ * The key schedule is the inspector's (src/inspect/quic-crypto.ts); the sealing here is the
+ * sender's side of it, and rebuilds the RFC 9001 / RFC 9369 Appendix A packets byte for byte
+ * (test/inspect/quic.test.ts, which makes its own test packets with it too).
  */
 import { createCipheriv } from 'node:crypto';
 import { BW } from './byte-writer.js';
-import { packetNonce, type QuicInitialKeys, type QuicPacketKeys } from '../inspect/quic-crypto.js';
+import { packetNonce, quicVersionParams, type QuicInitialKeys, type QuicPacketKeys } from '../inspect/quic-crypto.js';
 
 const QUIC_V1 = 1;
 /** Packet-number bytes written (the low bits of the first byte say so). */
@@ -62,18 +63,14 @@ export function quicServerHello(random: Uint8Array): Uint8Array {
   return w.out();
 }
 
-/** A CRYPTO frame at offset 0 (type, offset, 2-byte length varint, data). */
+/** A CRYPTO frame at offset 0 (type, offset, a 2-byte length varint, data). */
 export function cryptoFrame(data: Uint8Array): Uint8Array {
-  if (data.length > 0x3fff) throw new RangeError(`CRYPTO data of ${data.length} bytes does not fit a 2-byte length`);
-  const w = new BW();
-  w.u8(0x06).u8(0).u16(0x4000 | data.length).bytes(data);
-  return w.out();
+  return Uint8Array.from(Buffer.concat([Uint8Array.of(0x06), varint(0), varint(data.length, 2), data]));
 }
 
-/** An ACK frame for packet number `largest` alone (no delay, no more ranges). */
+/** An ACK frame for packet number `largest` alone (no delay, no more ranges), with 1-byte varints. */
 export function ackFrame(largest: number): Uint8Array {
-  if (!(largest >= 0 && largest < 64)) throw new RangeError(`packet number ${largest} does not fit a 1-byte varint`);
-  return Uint8Array.of(0x02, largest & 0x3f, 0, 0, 0);
+  return Uint8Array.from(Buffer.concat([Uint8Array.of(0x02), varint(largest, 1), Uint8Array.of(0, 0, 0)]));
 }
 
 /** Bytes an Initial with these connection IDs needs around its frames: header, packet number and AEAD tag. */
@@ -81,39 +78,79 @@ export function initialOverhead(dcid: Uint8Array, scid: Uint8Array): number {
   return 1 + 4 + 1 + dcid.length + 1 + scid.length + 1 + 2 + PN_LEN + AEAD_TAG;
 }
 
+/** A QUIC varint of `size` bytes (1, 2, 4 or 8; default: the smallest that holds it), RFC 9000 §16. */
+export function varint(v: number, size?: number): Uint8Array {
+  const n = size ?? (v < 64 ? 1 : v < 16384 ? 2 : v < 2 ** 30 ? 4 : 8);
+  if (!(Number.isInteger(v) && v >= 0 && v < 2 ** (8 * n - 2))) throw new RangeError(`${v} does not fit a ${n}-byte varint`);
+  const out = new Uint8Array(n);
+  let x = v;
+  for (let i = n - 1; i >= 0; i--) { out[i] = x % 256; x = Math.floor(x / 256); }
+  out[0] |= n === 1 ? 0 : n === 2 ? 0x40 : n === 4 ? 0x80 : 0xc0;
+  return out;
+}
+
+export interface LongHeaderPacket {
+  version: number;
+  /** The sender's keys (client or server side). */
+  keys: QuicPacketKeys;
+  /** Long-header Type field; default: the version's Initial type. */
+  type?: number;
+  dcid: Uint8Array;
+  scid: Uint8Array;
+  /** Initial packets only. */
+  token?: Uint8Array;
+  pn: number;
+  /** Packet-number bytes (1-4, default 4). */
+  pnLen?: number;
+  /** The frames, padding included. */
+  payload: Uint8Array;
+  /** Bytes of the Length varint (default 2). */
+  lengthSize?: number;
+}
+
 /**
- * Writes a protected Initial of exactly `size` bytes at out[o]: `frames`, then PADDING, sealed
- * with the client's or the server's Initial keys. `size` must hold the frames
- * (initialOverhead() + frames.length) and stay under 16 KiB (a 2-byte Length).
+ * A protected long-header packet, as RFC 9001 §5 has a sender make it: the payload sealed with
+ * AES-128-GCM (the header up to the packet number as associated data, the IV XOR the packet
+ * number as nonce), then header protection (AES-ECB of the 16 bytes 4 past the packet number's
+ * start; the low 4 bits of the first byte and the packet-number bytes).
+ */
+export function sealLongHeader(o: LongHeaderPacket): Uint8Array {
+  const params = quicVersionParams(o.version);
+  if (params === null) throw new RangeError(`unsupported QUIC version 0x${o.version.toString(16)}`);
+  const type = o.type ?? params.initialType;
+  const pnLen = o.pnLen ?? 4;
+  const parts: Uint8Array[] = [
+    Uint8Array.of(0xc0 | (type << 4) | (pnLen - 1), o.version >>> 24, (o.version >>> 16) & 255, (o.version >>> 8) & 255, o.version & 255),
+    Uint8Array.of(o.dcid.length), o.dcid, Uint8Array.of(o.scid.length), o.scid,
+  ];
+  if (type === params.initialType) parts.push(varint(o.token?.length ?? 0), o.token ?? new Uint8Array(0));
+  parts.push(varint(pnLen + o.payload.length + AEAD_TAG, o.lengthSize ?? 2));
+  const pn = new Uint8Array(pnLen);
+  for (let i = 0, x = o.pn; i < pnLen; i++) { pn[pnLen - 1 - i] = x % 256; x = Math.floor(x / 256); }
+  parts.push(pn);
+  const header = Buffer.concat(parts);
+  const c = createCipheriv('aes-128-gcm', o.keys.key, packetNonce(o.keys.iv, o.pn), { authTagLength: AEAD_TAG });
+  c.setAAD(header);
+  const packet = Uint8Array.from(Buffer.concat([header, c.update(o.payload), c.final(), c.getAuthTag()]));
+  const pnOff = header.length - pnLen;
+  const ecb = createCipheriv('aes-128-ecb', o.keys.hp, null);
+  ecb.setAutoPadding(false);
+  const mask = ecb.update(packet.subarray(pnOff + 4, pnOff + 20));
+  packet[0] ^= mask[0] & 0x0f;
+  for (let i = 0; i < pnLen; i++) packet[pnOff + i] ^= mask[1 + i];
+  return packet;
+}
+
+/**
+ * Writes a QUIC v1 Initial of exactly `size` bytes at out[o]: `frames`, then PADDING, sealed with
+ * the client's or the server's Initial keys. `size` must hold the frames
+ * (initialOverhead() + frames.length).
  */
 export function sealInitial(out: Uint8Array, o: number, size: number, keys: QuicInitialKeys, fromServer: boolean,
   dcid: Uint8Array, scid: Uint8Array, pn: number, frames: Uint8Array): void {
   const over = initialOverhead(dcid, scid);
-  if (size < over + frames.length || size - over + PN_LEN + AEAD_TAG > 0x3fff) throw new RangeError(`an Initial of ${size} bytes cannot hold ${frames.length} bytes of frames`);
-  const k: QuicPacketKeys = fromServer ? keys.server : keys.client;
-  let p = o;
-  out[p++] = 0xc0 | (PN_LEN - 1); // long header, fixed bit, type Initial (0)
-  out[p++] = QUIC_V1 >>> 24; out[p++] = (QUIC_V1 >>> 16) & 255; out[p++] = (QUIC_V1 >>> 8) & 255; out[p++] = QUIC_V1 & 255;
-  out[p++] = dcid.length; out.set(dcid, p); p += dcid.length;
-  out[p++] = scid.length; out.set(scid, p); p += scid.length;
-  out[p++] = 0; // token length
-  const payload = size - over; // frames and padding, before the tag
-  const length = PN_LEN + payload + AEAD_TAG;
-  out[p++] = 0x40 | (length >>> 8); out[p++] = length & 255;
-  const pnOff = p;
-  out[p++] = (pn >>> 8) & 255; out[p++] = pn & 255;
-  const plain = new Uint8Array(payload);
-  plain.set(frames);
-  const c = createCipheriv('aes-128-gcm', k.key, packetNonce(k.iv, pn), { authTagLength: AEAD_TAG });
-  c.setAAD(out.subarray(o, p));
-  const sealed = c.update(plain);
-  c.final();
-  out.set(sealed, p);
-  out.set(c.getAuthTag(), p + payload);
-  // Header protection: the mask comes from 16 bytes of ciphertext 4 bytes after the packet number's start.
-  const ecb = createCipheriv('aes-128-ecb', k.hp, null);
-  ecb.setAutoPadding(false);
-  const mask = ecb.update(out.subarray(pnOff + 4, pnOff + 20));
-  out[o] ^= mask[0] & 0x0f;
-  for (let i = 0; i < PN_LEN; i++) out[pnOff + i] ^= mask[1 + i];
+  if (size < over + frames.length) throw new RangeError(`an Initial of ${size} bytes cannot hold ${frames.length} bytes of frames`);
+  const payload = new Uint8Array(size - over);
+  payload.set(frames);
+  out.set(sealLongHeader({ version: QUIC_V1, keys: fromServer ? keys.server : keys.client, dcid, scid, pn, pnLen: PN_LEN, payload }), o);
 }

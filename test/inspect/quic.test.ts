@@ -31,6 +31,7 @@ import {
   type QuicPacketKeys,
 } from '../../src/inspect/quic-crypto.js';
 import { CryptoStream } from '../../src/inspect/quic-reassembly.js';
+import { sealLongHeader, varint, type LongHeaderPacket } from '../../src/gen/quic-initial.js';
 import { readVarint } from '../../src/inspect/quic-varint.js';
 import { corpusPath, readZeekLog } from '../helpers/corpus.js';
 
@@ -64,63 +65,12 @@ function buildRetry(version: number, odcid: Uint8Array, dcid: Uint8Array, scid: 
   return concat(body, c.getAuthTag());
 }
 
-/** A QUIC varint in the given encoded size (1, 2, 4 or 8; default: smallest). */
-function varint(v: number, size?: number): Uint8Array {
-  const n = size ?? (v < 64 ? 1 : v < 16384 ? 2 : v < 2 ** 30 ? 4 : 8);
-  const out = new Uint8Array(n);
-  let x = v;
-  for (let i = n - 1; i >= 0; i--) { out[i] = x % 256; x = Math.floor(x / 256); }
-  out[0] |= { 1: 0x00, 2: 0x40, 4: 0x80, 8: 0xc0 }[n]!;
-  return out;
-}
-
-interface BuildOpts {
-  version: number;
-  keys: QuicPacketKeys;
-  /** Long-header Type field; default: the Initial type of the version. */
-  type?: number;
-  dcid: Uint8Array;
-  scid: Uint8Array;
-  token?: Uint8Array;
-  pn: number;
-  pnLen?: number;
-  payload: Uint8Array;
-  /** Size of the Length varint (default 2). */
-  lengthSize?: number;
-}
-
 /**
- * Builds a protected long-header packet the way RFC 9001 §5 says a sender does. Independent of the
- * module under test except for the key schedule (checked against the RFC vectors on its own).
+ * A protected long-header packet, as a sender makes it (RFC 9001 §5): the generator's sealer
+ * (src/gen/quic-initial.ts), which is independent of the module under test except for the key
+ * schedule, and which the Appendix A tests below check against the RFC packets byte for byte.
  */
-function buildPacket(o: BuildOpts): Uint8Array {
-  const params = quicVersionParams(o.version)!;
-  const type = o.type ?? params.initialType;
-  const pnLen = o.pnLen ?? 4;
-  const pnBytes = new Uint8Array(pnLen);
-  for (let i = 0, x = o.pn; i < pnLen; i++) { pnBytes[pnLen - 1 - i] = x % 256; x = Math.floor(x / 256); }
-  const tokenPart = type === params.initialType ? concat(varint(o.token?.length ?? 0), o.token ?? new Uint8Array(0)) : new Uint8Array(0);
-  const header = concat(
-    Uint8Array.of(0xc0 | (type << 4) | (pnLen - 1)),
-    h(o.version.toString(16).padStart(8, '0')),
-    Uint8Array.of(o.dcid.length), o.dcid,
-    Uint8Array.of(o.scid.length), o.scid,
-    tokenPart,
-    varint(pnLen + o.payload.length + 16, o.lengthSize ?? 2),
-    pnBytes,
-  );
-  const c = createCipheriv('aes-128-gcm', o.keys.key, packetNonce(o.keys.iv, o.pn), { authTagLength: 16 });
-  c.setAAD(header);
-  const ct = Buffer.concat([c.update(o.payload), c.final()]);
-  const packet = concat(header, ct, c.getAuthTag());
-  const pnOff = header.length - pnLen;
-  const ecb = createCipheriv('aes-128-ecb', o.keys.hp, null);
-  ecb.setAutoPadding(false);
-  const mask = ecb.update(packet.subarray(pnOff + 4, pnOff + 20));
-  packet[0] ^= mask[0] & 0x0f;
-  for (let i = 0; i < pnLen; i++) packet[pnOff + i] ^= mask[1 + i];
-  return packet;
-}
+const buildPacket = sealLongHeader;
 
 /** A CRYPTO frame. */
 const cryptoFrame = (offset: number, data: Uint8Array): Uint8Array => concat(Uint8Array.of(0x06), varint(offset), varint(data.length), data);
@@ -460,6 +410,18 @@ for (const rc of RFC_CASES) {
       expect(hx(plain)).toBe(hx(concat(RFC_CLIENT_CRYPTO_FRAME, padding(1162 - RFC_CLIENT_CRYPTO_FRAME.length))));
     });
 
+    it('A.2/A.3: the sender side (sealLongHeader, the test packets\' and the generator\'s) rebuilds both RFC packets byte for byte', () => {
+      const client = sealLongHeader({
+        version: rc.version, keys: keys.client, dcid: RFC_DCID, scid: new Uint8Array(0), pn: 2, pnLen: 4,
+        payload: concat(RFC_CLIENT_CRYPTO_FRAME, padding(1162 - RFC_CLIENT_CRYPTO_FRAME.length)),
+      });
+      expect(hx(client)).toBe(hx(rc.clientPacket));
+      const server = sealLongHeader({
+        version: rc.version, keys: keys.server, dcid: new Uint8Array(0), scid: h('f067a5502a4262b5'), pn: 1, pnLen: 2, payload: RFC_SERVER_PAYLOAD,
+      });
+      expect(hx(server)).toBe(hx(rc.serverPacket));
+    });
+
     it('A.2: parseQuicDatagram decrypts the client Initial and reassembles the ClientHello', () => {
       expect(quickLooksLikeQuicInitial(rc.clientPacket, 0, rc.clientPacket.length)).toBe(true);
       const ctx = new QuicFlowContext();
@@ -776,11 +738,11 @@ const V1 = deriveInitialKeys(QUIC_V1, DCID)!;
 const V2 = deriveInitialKeys(QUIC_V2, DCID)!;
 
 /** A client Initial of the test flow carrying `payload` (padded to 1162 bytes of frames). */
-function clientInitial(pn: number, payload: Uint8Array, o: Partial<BuildOpts> = {}): Uint8Array {
+function clientInitial(pn: number, payload: Uint8Array, o: Partial<LongHeaderPacket> = {}): Uint8Array {
   const pad = Math.max(0, 1162 - payload.length);
   return buildPacket({ version: QUIC_V1, keys: V1.client, dcid: DCID, scid: CSCID, pn, payload: concat(payload, padding(pad)), ...o });
 }
-function serverInitial(pn: number, payload: Uint8Array, o: Partial<BuildOpts> = {}): Uint8Array {
+function serverInitial(pn: number, payload: Uint8Array, o: Partial<LongHeaderPacket> = {}): Uint8Array {
   return buildPacket({ version: QUIC_V1, keys: V1.server, dcid: CSCID, scid: SSCID, pn, pnLen: 2, payload: concat(payload, padding(Math.max(0, 20 - payload.length))), ...o });
 }
 
