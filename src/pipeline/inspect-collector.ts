@@ -13,7 +13,6 @@ import {
   unpackBgpRow, unpackDnsRow, unpackHttpRow, unpackQuicRow, unpackTlsRow,
   type BgpRow, type DnsRow, type HttpRow, type InspectRows, type QuicRow, type TlsRow,
 } from '../inspect/row-json.js';
-import { hasTime } from '../inspect/json-text.js';
 import { pairDns } from './dns-pairing.js';
 import { NdjsonBuffer } from '../sink/ndjson-buffer.js';
 
@@ -132,11 +131,10 @@ export class InspectCollector {
     for (const t of pairDns(rows)) {
       const q = t.query, s = t.response;
       const m = (q ?? s)!;
-      const b = start(this.lines.dns, flowId, captureId);
-      time(b, ',"ts":', m.sec, m.ns);
+      const b = start(this.lines.dns, flowId, captureId).mTime(',"ts":', m.sec, m.ns);
       b.text(m.common).text(',"flags":').int(s !== null ? s.flags : m.flags).text(s !== null ? ',"answered":true' : ',"answered":false');
       if (s !== null) {
-        time(b, ',"response_ts":', s.sec, s.ns);
+        b.mTime(',"response_ts":', s.sec, s.ns);
         if (q !== null) b.text(',"rtt_us":').text(String(((s.sec - t.lastQuerySec) * 1e9 + (s.ns - t.lastQueryNs)) / 1000));
       }
       b.text(',"queries":').int(t.queries)
@@ -159,11 +157,6 @@ export class InspectCollector {
     this.pending.clear();
     return n;
   }
-}
-
-/** Member `key` with the timestamp as nsText() writes it (src/inspect/json-text.ts); left out when that is null. */
-function time(b: NdjsonBuffer, key: string, sec: number, ns: number): void {
-  if (hasTime(sec)) b.text(key).time(sec, ns);
 }
 
 /** Starts a row: `{"flow_id":..,"capture_id":..`; the members that follow bring their commas. */

@@ -3,7 +3,7 @@
  * (src/sink/json-insert.ts). The pieces of a row are copied in as they come, so a row is never a
  * string of its own and the rows are never joined: the bytes go to the reader's file as they are.
  */
-import { grown, nsText, plainTime, writeTime, writeUint } from '../inspect/json-text.js';
+import { grown, hasTime, nsText, plainTime, writeTime, writeUint } from '../inspect/json-text.js';
 
 /** Strings up to this long are copied in JavaScript (all ASCII), longer ones through Buffer.write. */
 const SHORT = 32;
@@ -56,12 +56,15 @@ export class NdjsonBuffer {
     return this;
   }
 
-  /** Epoch nanoseconds as the JSON string nsText() makes (src/inspect/json-text.ts), written in place. */
-  time(sec: number, ns: number): this {
-    if (!plainTime(sec, ns)) {
-      const t = nsText(sec, ns);
-      return this.text(t === null ? 'null' : `"${t}"`);
-    }
+  /**
+   * Member `key` (with its comma and colon) with epoch nanoseconds as the JSON string nsText()
+   * makes, written in place; left out when the time is unknown. The same member as JsonText.mTime
+   * (src/inspect/json-text.ts) writes.
+   */
+  mTime(key: string, sec: number, ns: number): this {
+    if (!hasTime(sec)) return this;
+    this.text(key);
+    if (!plainTime(sec, ns)) return this.text(`"${nsText(sec, ns)}"`);
     this.room(24);
     this.n = writeTime(this.buf, this.n, sec, ns);
     return this;

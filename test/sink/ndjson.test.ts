@@ -40,21 +40,20 @@ describe('NdjsonBuffer', () => {
     expect(b.length).toBe(b.bytes().length);
   });
 
-  it('writes epoch nanoseconds as the string nsText() makes', () => {
+  it('mTime writes the member nsText() gives, as JsonText.mTime does: digits in place, odd values through nsText, none when unknown', () => {
+    const times = [[0, 0], [0, 7], [1, 0], [1, 5], [1717243200, 26227000], [1717243200, 999999999], [4102444800, 1], [9, 100000000],
+      [2.5, 3], [1, 1e9 + 7], [-1, 0], [NaN, 0]];
     const b = new NdjsonBuffer(4);
-    const times = [[0, 0], [0, 7], [1, 0], [1, 5], [1717243200, 26227000], [1717243200, 999999999], [4102444800, 1], [9, 100000000]];
-    for (const [sec, ns] of times) b.time(sec, ns).endRow();
-    expect(b.bytes().toString('latin1').split('\n').slice(0, -1)).toEqual(times.map(([sec, ns]) => JSON.stringify(nsText(sec, ns))));
-    expect(JSON.parse(b.bytes().toString('latin1').split('\n')[4])).toBe('1717243200026227000');
-  });
-
-  it('JsonText.mTime writes the member nsText() gives: digits in place, odd values through nsText, none when null', () => {
     const j = new JsonText();
-    const times = [[0, 0], [0, 7], [1, 5], [1717243200, 26227000], [1717243200, 999999999], [2.5, 3], [1, 1e9 + 7], [-1, 0], [NaN, 0]];
     for (const [sec, ns] of times) {
       const t = nsText(sec, ns);
-      expect(j.begin().mTime(',"ts":', sec, ns).end()).toBe(t === null ? '' : `,"ts":${JSON.stringify(t)}`);
+      const want = t === null ? '' : `,"ts":${JSON.stringify(t)}`;
+      expect(j.begin().mTime(',"ts":', sec, ns).end()).toBe(want);
+      b.text('{"a":1').mTime(',"ts":', sec, ns).text('}').endRow();
     }
+    const lines = b.bytes().toString('latin1').split('\n').slice(0, -1);
+    expect(lines).toEqual(times.map(([sec, ns]) => { const t = nsText(sec, ns); return t === null ? '{"a":1}' : `{"a":1,"ts":${JSON.stringify(t)}}`; }));
+    expect(JSON.parse(lines[4]).ts).toBe('1717243200026227000');
   });
 });
 
