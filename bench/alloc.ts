@@ -19,9 +19,7 @@ import { existsSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readRanges, type Range } from '../src/io/range-reader.js';
-import { processRange } from '../src/pipeline/range-task.js';
-import { DEFAULT_FLOW_OPTIONS } from '../src/flow/options.js';
+import { decodeRanges, readAllRanges } from './ranges.js';
 import { tuneJit } from '../src/cli/jit.js';
 
 tuneJit();
@@ -38,12 +36,11 @@ const file = argv.find((a, i) => !a.startsWith('--') && (ti < 0 || i !== ti + 1)
 interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
 
 async function measure(inspect: boolean): Promise<void> {
-  const ranges: Range[] = [];
-  await readRanges(file, 16 << 20, async (r) => { ranges.push({ ...r, buffer: r.buffer.slice(0) }); });
+  const ranges = await readAllRanges(file);
   let packets = 0;
   const pass = (): void => {
     packets = 0;
-    for (const r of ranges) packets += processRange({ ...r, flow: DEFAULT_FLOW_OPTIONS, inspect, sflowPort: 0 }).packets;
+    for (const r of decodeRanges(ranges, inspect)) packets += r.packets;
   };
   pass();
   const session = new Session();

@@ -34,8 +34,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readRanges, type Range } from '../src/io/range-reader.js';
-import { batchesOf, processRange, type RangeResult } from '../src/pipeline/range-task.js';
+import type { Range } from '../src/io/range-reader.js';
+import { batchesOf, type RangeResult } from '../src/pipeline/range-task.js';
+import { decodeRanges, readAllRanges } from './ranges.js';
 import { DEFAULT_FLOW_OPTIONS } from '../src/flow/options.js';
 import { FlowMerger, type FlowRun } from '../src/pipeline/merge.js';
 import { DuckSink } from '../src/sink/duckdb.js';
@@ -69,14 +70,10 @@ const NO_ISB = { ifRecv: null, ifDrop: null, filterAccept: null, osDrop: null, u
 
 async function once(dir: string, inspect: boolean): Promise<Record<string, number> & { packets: number; flows: number; rows: number }> {
   const t: Record<string, number> = {};
-  const ranges: Range[] = [];
-  // Each range keeps its own buffer: none is given back to the reader, so none is reused.
-  [t.read] = await measure(() => readRanges(file, 16 << 20, async (r) => { ranges.push(r); }));
+  let ranges: Range[] = [];
+  [t.read, ranges] = await measure(() => readAllRanges(file));
   let results: RangeResult[] = [];
-  [t.decode, results] = await measure(() => ranges.map((r) => processRange({
-    index: r.index, buffer: r.buffer, length: r.length, baseOffset: r.baseOffset, state: r.state, lookback: r.lookback,
-    flow: DEFAULT_FLOW_OPTIONS, inspect, sflowPort: 0,
-  })));
+  [t.decode, results] = await measure(() => decodeRanges(ranges, inspect));
   if (inspect) {
     [t.transfer] = await measure(() => { for (const r of results) r.inspect = deserialize(serialize(r.inspect)) as RangeResult['inspect']; });
   }
