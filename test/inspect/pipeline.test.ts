@@ -5,12 +5,18 @@
  * HTTP cut into out-of-order segments, a DoH resolver).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS, corpusPath, readZeekLog } from '../helpers/corpus.js';
 import { ingestAll, rows, tempDir } from '../helpers/ingest.js';
 import type { DuckSink } from '../../src/sink/duckdb.js';
 import { ether, ipv4, pcapFile, tcp, TCPF, udp } from '../helpers/bytes.js';
+
+/** tshark's output lines for `args` (one field a line here). */
+function tshark(args: string[]): string[] {
+  return execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter((l) => l !== '');
+}
 
 const META = readdirSync(CORPUS).filter((f) => f.endsWith('.meta.json')).map((f) => f.slice(0, -'.meta.json'.length));
 
@@ -108,6 +114,25 @@ for (const [label, rangeBytes] of [['one range', undefined], ['16 KiB ranges', 1
       expect(t[2].san_dns).toEqual(['*.adnxs.com', 'adnxs.com']);
       const [c] = await rows(sink, 'SELECT count(*) AS n, count(DISTINCT sha256) AS d FROM certs');
       expect(Number(c.n)).toBe(Number(c.d));
+    });
+
+    it('row times are the packets\' capture times (tshark frame.time_epoch), to the nanosecond', async () => {
+      // Each row's ts is its first message's packet: the DNS query (and response_ts the response),
+      // the ClientHello, the first client Initial, the HTTP request.
+      const epochNs = (t: string): string => t.replace('.', '').replace(/^0+/, '');
+      const frames = (file: string, filter: string): string[] =>
+        tshark(['-r', corpusPath(file), '-Y', filter, '-T', 'fields', '-e', 'frame.time_epoch']).map(epochNs);
+      const got = async (file: string, sql: string): Promise<string[]> =>
+        (await rows(sink, sql.replace('$id', String(ids.get(file))))).map((r) => String(r.t));
+      const dns = 'zeek-dns-https-rr.pcap';
+      const [q, r] = [frames(dns, 'dns.flags.response == 0'), frames(dns, 'dns.flags.response == 1')];
+      expect(await got(dns, 'SELECT epoch_ns(ts) || \' \' || epoch_ns(response_ts) AS t FROM dns WHERE capture_id = $id')).toEqual([`${q[0]} ${r[0]}`]);
+      const tls = 'ja4-browsers-x509.pcapng';
+      expect(await got(tls, 'SELECT epoch_ns(ts) AS t FROM tls WHERE capture_id = $id ORDER BY ts')).toEqual(frames(tls, 'tls.handshake.type == 1'));
+      const quic = 'zeek-quic-v1-chromium.pcap';
+      expect(await got(quic, 'SELECT epoch_ns(ts) AS t FROM quic WHERE capture_id = $id')).toEqual(frames(quic, 'quic.long.packet_type == 0 && udp.dstport == 443').slice(0, 1));
+      const http = 'zeek-http-qinq.pcap';
+      expect(await got(http, 'SELECT epoch_ns(ts) AS t FROM http WHERE capture_id = $id ORDER BY ts')).toEqual(frames(http, 'http.request'));
     });
 
     it('DNS transactions: answers, HTTPS/SVCB alpn and hints, rtt', async () => {
